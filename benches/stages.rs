@@ -1,0 +1,109 @@
+//! Per-stage throughput on the shipped seed page repeated to ~1 MB, with
+//! `Throughput::Bytes` so criterion prints MB/s. Each bench checks its result
+//! so a fast wrong answer fails instead of looking good.
+
+use std::hint::black_box;
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+
+use doublet::blocks;
+use doublet::lsh::{self, Banding};
+use doublet::minhash::OnePermutation;
+use doublet::normalize::normalize;
+use doublet::scan::{scan_texts, Params};
+use doublet::segment::{paragraphs, Mode};
+use doublet::shingle::Shingler;
+use doublet::verify::jaccard;
+
+const SEED_PAGE: &str = include_str!("../corpus/newspaper-page.txt");
+
+fn corpus() -> String {
+    // Distinct copies (a counter per copy) so that matching has real work.
+    (0..60).map(|i| format!("{i}\n\n{SEED_PAGE}\n\n")).collect()
+}
+
+fn stages(c: &mut Criterion) {
+    let text = corpus();
+    let bytes = text.len() as u64;
+    let spans = paragraphs(text.as_bytes(), Mode::Blocks);
+    let mut g = c.benchmark_group("stages");
+    g.throughput(Throughput::Bytes(bytes));
+
+    g.bench_function("segment", |b| {
+        b.iter(|| assert!(paragraphs(black_box(text.as_bytes()), Mode::Blocks).len() > 3000))
+    });
+
+    let mut norm = String::new();
+    g.bench_function("normalize", |b| {
+        b.iter(|| {
+            let mut n = 0;
+            for s in &spans {
+                normalize(&text.as_bytes()[s.start..s.end], &mut norm, None);
+                n += norm.len();
+            }
+            assert!(n > bytes as usize / 2);
+        })
+    });
+
+    let normalized: Vec<String> = spans
+        .iter()
+        .map(|s| {
+            normalize(&text.as_bytes()[s.start..s.end], &mut norm, None);
+            norm.clone()
+        })
+        .collect();
+    let mut shingler = Shingler::default();
+    let mut hashes = Vec::new();
+    g.bench_function("shingle", |b| {
+        b.iter(|| {
+            hashes.clear();
+            for n in &normalized {
+                shingler.hashes(n, 5, 0, &mut hashes);
+            }
+            assert!(!hashes.is_empty());
+        })
+    });
+
+    let sets: Vec<Vec<u64>> = normalized.iter().map(|n| shingler.set(n, 5, 0)).collect();
+    let oph = OnePermutation::new(128, 0);
+    let mut out = vec![0u32; 128];
+    g.bench_function("sketch", |b| {
+        b.iter(|| {
+            let mut ok = 0;
+            for s in &sets {
+                ok += usize::from(oph.sketch_into(s.iter().copied(), &mut out));
+            }
+            assert!(ok > 3000);
+        })
+    });
+
+    let sketches: Vec<u32> = sets.iter().flat_map(|s| oph.sketch(s.iter().copied()).unwrap_or(vec![0; 128])).collect();
+    let banding = Banding::for_threshold(128, 0.5, lsh::TARGET_RECALL);
+    g.bench_function("lsh", |b| {
+        b.iter(|| assert!(!lsh::candidate_pairs(black_box(&sketches), 128, banding).is_empty()))
+    });
+
+    let pairs = lsh::candidate_pairs(&sketches, 128, banding);
+    g.bench_function("verify", |b| {
+        b.iter(|| {
+            let hits = pairs.iter().filter(|&&(x, y)| jaccard(&sets[x as usize], &sets[y as usize]) >= 0.5).count();
+            assert!(hits > 0);
+        })
+    });
+
+    let labels: Vec<Vec<Option<u32>>> =
+        (0..60).map(|_| (0..59u32).map(|i| (i % 3 != 0).then_some(i)).collect()).collect();
+    g.bench_function("blocks", |b| b.iter(|| assert!(!blocks::repeats(black_box(&labels)).is_empty())));
+
+    g.bench_function("scan_end_to_end", |b| {
+        b.iter(|| assert!(!scan_texts(&[("corpus.txt", &text)], &Params::default()).findings.is_empty()))
+    });
+    g.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(10);
+    targets = stages
+}
+criterion_main!(benches);

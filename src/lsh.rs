@@ -1,0 +1,131 @@
+//! Locality-sensitive hashing by banding: which sketched items to compare.
+//!
+//! The k slots of a MinHash sketch are cut into `b` bands of `r` rows; two
+//! items become a candidate pair when all r slots of at least one band agree.
+//! For Jaccard similarity s that happens with probability
+//! P(s) = 1 − (1 − s^r)^b. Every candidate is verified exactly afterwards, so
+//! banding is tuned for recall: [`Banding::for_threshold`] picks the largest r
+//! (fewest false candidates) whose P(threshold) still reaches the target.
+//!
+//! Buckets are formed by sorting (band, band hash, item) triples, so the result
+//! does not depend on thread count or hash-map iteration order. A bucket of m
+//! items yields all m(m−1)/2 pairs only while m is small; beyond
+//! [`BUCKET_ALL_PAIRS`] each item is paired with the next `BUCKET_ALL_PAIRS`
+//! items, so pairs grow linearly with m, not quadratically. Items of one large
+//! bucket are near-identical to each other, so the chains still connect them.
+
+use rayon::prelude::*;
+use xxhash_rust::xxh3::xxh3_64_with_seed;
+
+/// Buckets up to this size yield all pairs; larger ones a sliding window.
+pub const BUCKET_ALL_PAIRS: usize = 64;
+
+/// Recall the automatic banding aims for at the threshold.
+pub const TARGET_RECALL: f64 = 0.99;
+
+/// `bands` × `rows` slots of a sketch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Banding {
+    pub bands: usize,
+    pub rows: usize,
+}
+
+impl Banding {
+    /// Probability that a pair of Jaccard similarity `s` shares a band.
+    pub fn probability(&self, s: f64) -> f64 {
+        1.0 - (1.0 - s.powi(self.rows as i32)).powi(self.bands as i32)
+    }
+
+    /// The banding of at most `k` slots with the most rows per band whose
+    /// probability at `threshold` reaches `target`; one row per band (every
+    /// shared slot is a candidate) when none does.
+    pub fn for_threshold(k: usize, threshold: f64, target: f64) -> Self {
+        (1..=k)
+            .rev()
+            .map(|rows| Banding { bands: k / rows, rows })
+            .find(|b| b.probability(threshold) >= target)
+            .unwrap_or(Banding { bands: k, rows: 1 })
+    }
+}
+
+/// Candidate pairs `(i, j)`, `i < j`, among `n` sketches of `k` slots stored
+/// one after another in `sketches`. Sorted, without repeats.
+pub fn candidate_pairs(sketches: &[u32], k: usize, banding: Banding) -> Vec<(u32, u32)> {
+    assert!(banding.bands * banding.rows <= k);
+    let n = sketches.len() / k;
+    let mut pairs: Vec<(u32, u32)> = (0..banding.bands)
+        .into_par_iter()
+        .flat_map_iter(|band| {
+            let lo = band * banding.rows;
+            let mut keys: Vec<(u64, u32)> = (0..n)
+                .map(|i| {
+                    let slots = &sketches[i * k + lo..i * k + lo + banding.rows];
+                    (band_hash(slots, band as u64), i as u32)
+                })
+                .collect();
+            keys.sort_unstable();
+            let mut out = Vec::new();
+            for bucket in keys.chunk_by(|a, b| a.0 == b.0) {
+                pairs_of_bucket(bucket.iter().map(|&(_, i)| i), bucket.len(), &mut out);
+            }
+            out
+        })
+        .collect();
+    pairs.par_sort_unstable();
+    pairs.dedup();
+    pairs
+}
+
+/// Pairs of one bucket whose members are given in ascending order.
+pub fn pairs_of_bucket(members: impl Iterator<Item = u32> + Clone, m: usize, out: &mut Vec<(u32, u32)>) {
+    if m < 2 {
+        return;
+    }
+    let ids: Vec<u32> = members.collect();
+    let window = if m <= BUCKET_ALL_PAIRS { m } else { BUCKET_ALL_PAIRS };
+    for (x, &a) in ids.iter().enumerate() {
+        for &b in ids.iter().skip(x + 1).take(window) {
+            out.push((a, b));
+        }
+    }
+}
+
+fn band_hash(slots: &[u32], band: u64) -> u64 {
+    let mut bytes = [0u8; 4 * 64];
+    if slots.len() <= 64 {
+        for (chunk, s) in bytes.chunks_exact_mut(4).zip(slots) {
+            chunk.copy_from_slice(&s.to_le_bytes());
+        }
+        xxh3_64_with_seed(&bytes[..4 * slots.len()], band)
+    } else {
+        let v: Vec<u8> = slots.iter().flat_map(|s| s.to_le_bytes()).collect();
+        xxh3_64_with_seed(&v, band)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn banding_table() {
+        let cases = [(128, 0.5, 3, 42), (128, 0.8, 6, 21), (128, 0.9, 10, 12), (16, 0.1, 1, 16)];
+        for (k, t, rows, bands) in cases {
+            let b = Banding::for_threshold(k, t, TARGET_RECALL);
+            assert_eq!((b.rows, b.bands), (rows, bands), "k={k} t={t}");
+            assert!(b.bands * b.rows <= k);
+        }
+    }
+
+    #[test]
+    fn bucket_pairs_linear_beyond_window() {
+        let mut out = Vec::new();
+        pairs_of_bucket(0..10_000u32, 10_000, &mut out);
+        assert!(out.len() <= 10_000 * BUCKET_ALL_PAIRS);
+        // Consecutive members are always paired, so the bucket stays connected.
+        assert!((0..9_999u32).all(|i| out.binary_search(&(i, i + 1)).is_ok()));
+        let mut small = Vec::new();
+        pairs_of_bucket(0..5u32, 5, &mut small);
+        assert_eq!(small.len(), 10);
+    }
+}

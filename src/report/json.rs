@@ -1,0 +1,88 @@
+//! JSON Lines: the contract that scripts and evaluations read.
+//!
+//! One object per line, each with a `type`: `begin` (version and every
+//! parameter), one `finding` per finding, `summary` last. See the README for
+//! every field. Lines stream: a consumer can act on each finding as it comes.
+
+use std::io::{self, Write};
+
+use serde_json::{json, Value};
+
+use super::Report;
+use crate::scan::ScanResult;
+
+pub struct Json;
+
+impl Report for Json {
+    fn write(&self, result: &ScanResult, out: &mut dyn Write) -> io::Result<()> {
+        line(out, &begin(result))?;
+        for f in &result.findings {
+            let mut record = serde_json::Map::new();
+            record.insert("type".into(), "finding".into());
+            if let Value::Object(fields) = serde_json::to_value(f).map_err(io::Error::other)? {
+                record.extend(fields);
+            }
+            line(out, &Value::Object(record))?;
+        }
+        line(out, &summary(result))
+    }
+}
+
+fn line(out: &mut dyn Write, v: &Value) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, v).map_err(io::Error::other)?;
+    out.write_all(b"\n")
+}
+
+/// The `begin` record: version and every parameter that shapes the result.
+pub fn begin(result: &ScanResult) -> Value {
+    let p = &result.params;
+    json!({
+        "type": "begin",
+        "version": env!("CARGO_PKG_VERSION"),
+        "params": {
+            "method": p.method,
+            "threshold": p.threshold,
+            "ngram": p.ngram,
+            "shingle": "char",
+            "min_chars": p.min_chars,
+            "num_perm": p.num_perm,
+            "bands": result.banding.bands,
+            "rows": result.banding.rows,
+            "simhash_distance": p.simhash_distance,
+            "seed": p.seed,
+            "segment": if p.lines { "lines" } else { "paragraphs" },
+            "binary": p.binary,
+            "normalization": crate::normalize::VERSION,
+        }
+    })
+}
+
+/// The `summary` record: counts, then timings in seconds.
+pub fn summary(result: &ScanResult) -> Value {
+    let s = &result.summary;
+    let timings: serde_json::Map<String, Value> =
+        s.timings.iter().map(|(k, v)| ((*k).to_string(), json!(round(*v)))).collect();
+    json!({
+        "type": "summary",
+        "files": s.files,
+        "bytes": s.bytes,
+        "paragraphs": s.paragraphs,
+        "matchable_paragraphs": s.matchable,
+        "exact_groups": s.exact_groups,
+        "candidate_pairs": s.candidate_pairs,
+        "verified_pairs": s.verified_pairs,
+        "findings": s.findings,
+        "exact_findings": s.exact_findings,
+        "near_findings": s.near_findings,
+        "duplicated_bytes": s.duplicated_bytes,
+        "duplicated_percent": round(s.duplicated_percent()),
+        "errors": s.errors,
+        "skipped": s.skipped,
+        "timings": timings,
+        "elapsed": round(s.elapsed),
+    })
+}
+
+fn round(x: f64) -> f64 {
+    (x * 1e4).round() / 1e4
+}

@@ -1,0 +1,730 @@
+//! The pipeline end to end: read → segment → normalize → exact → sketch →
+//! candidates → verify → blocks → locations.
+//!
+//! Cheap checks run before expensive ones, as in fclones: paragraphs whose
+//! normalized text hashes equal (xxh3-128) form exact groups first; only one
+//! representative of each group is sketched, banded and verified, so a
+//! boilerplate paragraph printed 10,000 times costs one sketch, not 10,000,
+//! and no pairs. Matched paragraphs are joined into duplicate classes
+//! (union-find over exact groups and verified near pairs); each file becomes a
+//! sequence of class labels and [`crate::blocks`] finds the repeated runs.
+//!
+//! Paragraphs shorter than `min_chars` normalized characters take no part in
+//! matching; inside a repeated block they are carried along, so a block is not
+//! broken by a short heading between its paragraphs.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use rayon::prelude::*;
+use serde::Serialize;
+use xxhash_rust::xxh3::{xxh3_128, xxh3_64};
+
+use crate::blocks::{self, Place};
+use crate::location::{self, Position};
+use crate::lsh::{self, Banding};
+use crate::minhash::OnePermutation;
+use crate::normalize;
+use crate::segment::{self, Span};
+use crate::shingle::Shingler;
+use crate::simhash;
+use crate::source::{self, Diagnostic, Source};
+use crate::verify;
+
+/// How near-duplicate candidates are found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Method {
+    /// One-permutation MinHash with LSH banding (any threshold).
+    #[default]
+    Minhash,
+    /// 64-bit SimHash with permuted tables (close near-duplicates only).
+    Simhash,
+}
+
+/// Every parameter that changes what is found.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Params {
+    pub method: Method,
+    /// Minimum verified Jaccard similarity of two paragraphs' shingle sets.
+    pub threshold: f64,
+    /// Shingle length in normalized characters.
+    pub ngram: usize,
+    /// Paragraphs with fewer normalized characters are not matched.
+    pub min_chars: usize,
+    /// MinHash slots per sketch.
+    pub num_perm: usize,
+    /// LSH banding; `None` chooses it from the threshold.
+    pub banding: Option<Banding>,
+    /// Maximum Hamming distance of SimHash candidates.
+    pub simhash_distance: u32,
+    pub seed: u64,
+    /// Every non-blank line is a paragraph (instead of blank-line blocks).
+    pub lines: bool,
+    /// Scan files that look binary instead of skipping them.
+    pub binary: bool,
+}
+
+pub const DEFAULT_THRESHOLD: f64 = 0.5;
+pub const DEFAULT_NGRAM: usize = 5;
+pub const DEFAULT_MIN_CHARS: usize = 20;
+pub const DEFAULT_NUM_PERM: usize = 128;
+pub const DEFAULT_SIMHASH_DISTANCE: u32 = 3;
+
+impl Default for Params {
+    fn default() -> Self {
+        Self {
+            method: Method::Minhash,
+            threshold: DEFAULT_THRESHOLD,
+            ngram: DEFAULT_NGRAM,
+            min_chars: DEFAULT_MIN_CHARS,
+            num_perm: DEFAULT_NUM_PERM,
+            banding: None,
+            simhash_distance: DEFAULT_SIMHASH_DISTANCE,
+            seed: 0,
+            lines: false,
+            binary: false,
+        }
+    }
+}
+
+impl Params {
+    /// The banding in force: the explicit one or the one chosen for recall.
+    pub fn banding(&self) -> Banding {
+        self.banding.unwrap_or_else(|| Banding::for_threshold(self.num_perm, self.threshold, lsh::TARGET_RECALL))
+    }
+
+    /// Checks ranges; the message names the offending option.
+    pub fn validate(&self) -> Result<(), String> {
+        if !(self.threshold > 0.0 && self.threshold <= 1.0) {
+            return Err(format!("threshold must be in (0, 1], got {}", self.threshold));
+        }
+        if self.ngram == 0 {
+            return Err("ngram must be at least 1".into());
+        }
+        if self.num_perm == 0 {
+            return Err("num-perm must be at least 1".into());
+        }
+        if let Some(b) = self.banding {
+            if b.bands == 0 || b.rows == 0 || b.bands * b.rows > self.num_perm {
+                return Err(format!(
+                    "bands × rows must be between 1 and num-perm ({}), got {} × {}",
+                    self.num_perm, b.bands, b.rows
+                ));
+            }
+        }
+        if self.simhash_distance > 30 {
+            return Err(format!("simhash-distance must be at most 30, got {}", self.simhash_distance));
+        }
+        Ok(())
+    }
+}
+
+/// Receives progress from a running scan. The library never draws anything;
+/// the binary implements this with a progress bar.
+pub trait Observer: Sync {
+    /// A stage starts; `total` is its amount of work in `unit`s, if known.
+    fn stage(&self, _name: &'static str, _total: Option<u64>, _unit: Unit) {}
+    /// `n` more units of the current stage are done.
+    fn advance(&self, _n: u64) {}
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unit {
+    Bytes,
+    Items,
+}
+
+/// An observer that ignores everything.
+pub struct Silent;
+impl Observer for Silent {}
+
+/// Exact: every paragraph of every occurrence has the same normalized text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Exact,
+    Near,
+}
+
+/// One place where a repeated block occurs.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Occurrence {
+    /// Index into [`ScanResult::files`].
+    #[serde(skip)]
+    pub file: usize,
+    pub path: String,
+    pub byte_start: usize,
+    pub byte_end: usize,
+    pub line_start: usize,
+    pub col_start: usize,
+    /// Position of the last character (inclusive).
+    pub line_end: usize,
+    pub col_end: usize,
+    /// Paragraph indices (0-based, per file), both inclusive.
+    pub para_start: usize,
+    pub para_end: usize,
+    /// The start of the text on one line, for human readers.
+    #[serde(skip)]
+    pub snippet: String,
+}
+
+/// A block of paragraphs found at two or more places.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Finding {
+    pub id: usize,
+    pub kind: Kind,
+    /// Lowest verified Jaccard similarity between occurrences (1 for exact).
+    pub similarity: f64,
+    /// Matched paragraphs in the block.
+    pub paragraphs: usize,
+    pub occurrences: Vec<Occurrence>,
+}
+
+/// A file that was scanned.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FileInfo {
+    pub path: String,
+    pub bytes: u64,
+    pub paragraphs: usize,
+}
+
+/// Counts and timings of one scan.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Summary {
+    pub files: usize,
+    pub bytes: u64,
+    pub paragraphs: usize,
+    /// Paragraphs long enough to be matched.
+    pub matchable: usize,
+    pub exact_groups: usize,
+    pub sketched: usize,
+    pub candidate_pairs: usize,
+    pub verified_pairs: usize,
+    pub findings: usize,
+    pub exact_findings: usize,
+    pub near_findings: usize,
+    /// Bytes inside second and further copies (each byte counted once).
+    pub duplicated_bytes: u64,
+    pub errors: usize,
+    pub skipped: usize,
+    /// Seconds per stage, in pipeline order.
+    pub timings: Vec<(&'static str, f64)>,
+    pub elapsed: f64,
+}
+
+impl Summary {
+    /// Duplicated bytes as a percentage of scanned bytes.
+    pub fn duplicated_percent(&self) -> f64 {
+        if self.bytes == 0 {
+            0.0
+        } else {
+            100.0 * self.duplicated_bytes as f64 / self.bytes as f64
+        }
+    }
+}
+
+/// Everything a report needs.
+#[derive(Clone, Debug)]
+pub struct ScanResult {
+    pub params: Params,
+    pub banding: Banding,
+    pub files: Vec<FileInfo>,
+    pub findings: Vec<Finding>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub summary: Summary,
+}
+
+impl ScanResult {
+    /// Whether any path could not be scanned.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(|d| d.severity == source::Severity::Error)
+    }
+}
+
+/// What one file contributes to matching.
+struct Analyzed {
+    source: Source,
+    bytes: u64,
+    digest: u64,
+    /// Kept only for inputs that cannot be read twice (stdin, FIFOs).
+    data: Option<Arc<Vec<u8>>>,
+    spans: Vec<Span>,
+    /// xxh3-128 of each paragraph's normalized text.
+    hashes: Vec<u128>,
+    /// Indices of the paragraphs long enough to match.
+    long: Vec<u32>,
+    /// Shingle set of each long paragraph.
+    sets: Vec<Vec<u64>>,
+}
+
+/// Scans `sources` (see [`source::discover`]) with `params`.
+pub fn scan(
+    sources: Vec<Source>,
+    mut diagnostics: Vec<Diagnostic>,
+    params: &Params,
+    observer: &dyn Observer,
+) -> ScanResult {
+    let started = Instant::now();
+    let mut timings: Vec<(&'static str, f64)> = Vec::new();
+    let mut lap = |name: &'static str, since: &mut Instant| {
+        timings.push((name, since.elapsed().as_secs_f64()));
+        *since = Instant::now();
+    };
+    let mut t = Instant::now();
+    let banding = params.banding();
+
+    // read, segment, normalize, shingle
+    let total_bytes: u64 = sources.iter().map(source_len).sum();
+    observer.stage("read", Some(total_bytes), Unit::Bytes);
+    let outcomes: Vec<Result<Analyzed, Diagnostic>> = sources
+        .into_par_iter()
+        .map_init(Worker::default, |w, src| {
+            let r = w.analyze(src, params);
+            observer.advance(r.as_ref().map_or(0, |a| a.bytes));
+            r
+        })
+        .collect();
+    let mut files: Vec<Analyzed> = Vec::new();
+    let mut skipped = 0;
+    for o in outcomes {
+        match o {
+            Ok(a) => files.push(a),
+            Err(d) => {
+                skipped += usize::from(d.severity == source::Severity::Note);
+                diagnostics.push(d);
+            }
+        }
+    }
+    lap("read", &mut t);
+
+    // exact groups
+    observer.stage("exact", None, Unit::Items);
+    let offsets: Vec<usize> = files
+        .iter()
+        .scan(0usize, |acc, f| {
+            let o = *acc;
+            *acc += f.long.len();
+            Some(o)
+        })
+        .collect();
+    let n_long: usize = files.iter().map(|f| f.long.len()).sum();
+    let mut keyed: Vec<(u128, u32)> = Vec::with_capacity(n_long);
+    for (fi, f) in files.iter().enumerate() {
+        for (li, &p) in f.long.iter().enumerate() {
+            keyed.push((f.hashes[p as usize], (offsets[fi] + li) as u32));
+        }
+    }
+    keyed.par_sort_unstable();
+    let mut classes = UnionFind::new(n_long);
+    // rep_of[g]: the representative (first member) of g's exact group.
+    let mut rep_of: Vec<u32> = vec![0; n_long];
+    let mut reps: Vec<u32> = Vec::new();
+    for group in keyed.chunk_by(|a, b| a.0 == b.0) {
+        let rep = group[0].1;
+        reps.push(rep);
+        for &(_, g) in group {
+            rep_of[g as usize] = rep;
+            classes.union(rep, g);
+        }
+    }
+    drop(keyed);
+    // Only representatives' shingle sets are needed from here on.
+    let mut sets: Vec<Vec<u64>> = vec![Vec::new(); n_long];
+    for (fi, f) in files.iter_mut().enumerate() {
+        for (li, set) in std::mem::take(&mut f.sets).into_iter().enumerate() {
+            let g = offsets[fi] + li;
+            if rep_of[g] as usize == g {
+                sets[g] = set;
+            }
+        }
+    }
+    lap("exact", &mut t);
+
+    // sketch + candidates
+    observer.stage("sketch", Some(reps.len() as u64), Unit::Items);
+    let pairs: Vec<(u32, u32)> = match params.method {
+        Method::Minhash => {
+            let k = params.num_perm;
+            let oph = OnePermutation::new(k, params.seed);
+            let mut sketches = vec![0u32; reps.len() * k];
+            sketches.par_chunks_mut(k).zip(reps.par_iter()).for_each(|(out, &r)| {
+                oph.sketch_into(sets[r as usize].iter().copied(), out);
+                observer.advance(1);
+            });
+            lap("sketch", &mut t);
+            observer.stage("candidates", None, Unit::Items);
+            let p = lsh::candidate_pairs(&sketches, k, banding);
+            lap("candidates", &mut t);
+            p
+        }
+        Method::Simhash => {
+            let fps: Vec<u64> = reps
+                .par_iter()
+                .map(|&r| {
+                    observer.advance(1);
+                    simhash::fingerprint(&sets[r as usize])
+                })
+                .collect();
+            lap("sketch", &mut t);
+            observer.stage("candidates", None, Unit::Items);
+            let p = simhash::candidate_pairs(&fps, params.simhash_distance);
+            lap("candidates", &mut t);
+            p
+        }
+    };
+
+    // verify
+    observer.stage("verify", Some(pairs.len() as u64), Unit::Items);
+    let verified: Vec<(u32, u32)> = pairs
+        .par_chunks(4096)
+        .flat_map_iter(|chunk| {
+            observer.advance(chunk.len() as u64);
+            chunk.iter().filter_map(|&(a, b)| {
+                let (ra, rb) = (reps[a as usize], reps[b as usize]);
+                verify::jaccard_at_least(&sets[ra as usize], &sets[rb as usize], params.threshold).map(|_| (ra, rb))
+            })
+        })
+        .collect();
+    for &(a, b) in &verified {
+        classes.union(a, b);
+    }
+    lap("verify", &mut t);
+
+    // blocks
+    observer.stage("blocks", None, Unit::Items);
+    let mut size = vec![0u32; n_long];
+    for g in 0..n_long as u32 {
+        size[classes.find(g) as usize] += 1;
+    }
+    let sequences: Vec<Vec<Option<u32>>> = files
+        .iter()
+        .enumerate()
+        .map(|(fi, f)| {
+            (0..f.long.len())
+                .map(|li| {
+                    let root = classes.find((offsets[fi] + li) as u32);
+                    (size[root as usize] > 1).then_some(root)
+                })
+                .collect()
+        })
+        .collect();
+    let repeats = blocks::repeats(&sequences);
+    let set_of = |fi: usize, li: usize| -> &[u64] { &sets[rep_of[offsets[fi] + li] as usize] };
+    let mut findings: Vec<Finding> = repeats.par_iter().map(|r| finding(r, &files, set_of)).collect();
+    lap("blocks", &mut t);
+
+    // locations
+    observer.stage("report", None, Unit::Items);
+    locate_findings(&mut findings, &files, &mut diagnostics);
+    findings.retain(|f| f.occurrences.len() >= 2);
+    for (i, f) in findings.iter_mut().enumerate() {
+        f.id = i + 1;
+    }
+    let duplicated_bytes = duplicated_bytes(&findings, files.len());
+    lap("locate", &mut t);
+
+    let summary = Summary {
+        files: files.len(),
+        bytes: files.iter().map(|f| f.bytes).sum(),
+        paragraphs: files.iter().map(|f| f.spans.len()).sum(),
+        matchable: n_long,
+        exact_groups: reps.len(),
+        sketched: reps.len(),
+        candidate_pairs: pairs.len(),
+        verified_pairs: verified.len(),
+        findings: findings.len(),
+        exact_findings: findings.iter().filter(|f| f.kind == Kind::Exact).count(),
+        near_findings: findings.iter().filter(|f| f.kind == Kind::Near).count(),
+        duplicated_bytes,
+        errors: diagnostics.iter().filter(|d| d.severity == source::Severity::Error).count(),
+        skipped,
+        timings,
+        elapsed: started.elapsed().as_secs_f64(),
+    };
+    let file_infos = files
+        .iter()
+        .map(|f| FileInfo { path: f.source.name.clone(), bytes: f.bytes, paragraphs: f.spans.len() })
+        .collect();
+    ScanResult { params: params.clone(), banding, files: file_infos, findings, diagnostics, summary }
+}
+
+fn source_len(s: &Source) -> u64 {
+    match &s.origin {
+        source::Origin::File { path, fifo: false } => std::fs::metadata(path).map_or(0, |m| m.len()),
+        _ => 0,
+    }
+}
+
+/// Per-thread buffers, reused for every paragraph.
+#[derive(Default)]
+struct Worker {
+    normalized: String,
+    shingler: Shingler,
+}
+
+impl Worker {
+    /// Reads and analyzes one source; a skipped or unreadable one becomes a
+    /// diagnostic.
+    fn analyze(&mut self, src: Source, params: &Params) -> Result<Analyzed, Diagnostic> {
+        let data = source::read(&src).map_err(|e| Diagnostic::error(&src.name, source::io_message(&e)))?;
+        if !params.binary && source::looks_binary(&data) {
+            return Err(Diagnostic::note(
+                &src.name,
+                "binary file (NUL byte in the first 8 KiB), skipped; --binary scans it",
+            ));
+        }
+        let mode = if params.lines { segment::Mode::Lines } else { segment::Mode::Blocks };
+        let spans = segment::paragraphs(&data, mode);
+        let mut hashes = Vec::with_capacity(spans.len());
+        let mut long = Vec::new();
+        let mut sets = Vec::new();
+        for (i, s) in spans.iter().enumerate() {
+            normalize::normalize(&data[s.start..s.end], &mut self.normalized, None);
+            hashes.push(xxh3_128(self.normalized.as_bytes()));
+            if self.normalized.chars().count() >= params.min_chars.max(1) {
+                long.push(i as u32);
+                sets.push(self.shingler.set(&self.normalized, params.ngram, params.seed));
+            }
+        }
+        // Inputs that cannot be read a second time keep their bytes for the report.
+        let keep = !matches!(src.origin, source::Origin::File { fifo: false, .. });
+        Ok(Analyzed {
+            bytes: data.len() as u64,
+            digest: xxh3_64(&data),
+            data: keep.then(|| Arc::new(data)),
+            source: src,
+            spans,
+            hashes,
+            long,
+            sets,
+        })
+    }
+}
+
+/// Builds the finding of one repeat (locations filled in later).
+fn finding<'a>(r: &blocks::Repeat, files: &[Analyzed], set_of: impl Fn(usize, usize) -> &'a [u64]) -> Finding {
+    let occurrences: Vec<Occurrence> = r
+        .places
+        .iter()
+        .map(|p| {
+            let f = &files[p.file as usize];
+            let first = f.long[p.start as usize] as usize;
+            let last = f.long[(p.start + r.len - 1) as usize] as usize;
+            Occurrence {
+                file: p.file as usize,
+                path: f.source.name.clone(),
+                byte_start: f.spans[first].start,
+                byte_end: f.spans[last].end,
+                line_start: 0,
+                col_start: 0,
+                line_end: 0,
+                col_end: 0,
+                para_start: first,
+                para_end: last,
+                snippet: String::new(),
+            }
+        })
+        .collect();
+    let hashes = |o: &Occurrence| &files[o.file].hashes[o.para_start..=o.para_end];
+    let exact = occurrences.iter().all(|o| hashes(o) == hashes(&occurrences[0]));
+    let similarity = if exact {
+        1.0
+    } else {
+        // Lowest block similarity over pairs of occurrences (against the first
+        // one when there are many): Σ|A∩B| / Σ|A∪B| over aligned paragraphs.
+        let block = |a: &Place, b: &Place| -> f64 {
+            let (mut inter, mut union) = (0usize, 0usize);
+            for i in 0..r.len {
+                let x = set_of(a.file as usize, (a.start + i) as usize);
+                let y = set_of(b.file as usize, (b.start + i) as usize);
+                let n = verify::intersection(x, y);
+                inter += n;
+                union += x.len() + y.len() - n;
+            }
+            if union == 0 {
+                1.0
+            } else {
+                inter as f64 / union as f64
+            }
+        };
+        let places = &r.places;
+        let firsts = if places.len() <= 8 { places.len() } else { 1 };
+        (0..firsts)
+            .flat_map(|i| (i + 1..places.len()).map(move |j| (i, j)))
+            .map(|(i, j)| block(&places[i], &places[j]))
+            .fold(1.0, f64::min)
+    };
+    Finding {
+        id: 0,
+        kind: if exact { Kind::Exact } else { Kind::Near },
+        similarity,
+        paragraphs: r.len as usize,
+        occurrences,
+    }
+}
+
+/// Start, end and snippet of one occurrence.
+type Located = (Position, Position, String);
+
+/// Fills in lines, columns and snippets, reading each file with findings once
+/// more (or using the bytes kept for stdin). A file that changed since it was
+/// read gets an error, and its occurrences are dropped.
+fn locate_findings(findings: &mut [Finding], files: &[Analyzed], diagnostics: &mut Vec<Diagnostic>) {
+    let mut by_file: Vec<Vec<(usize, usize)>> = vec![Vec::new(); files.len()];
+    for (fi, f) in findings.iter().enumerate() {
+        for (oi, o) in f.occurrences.iter().enumerate() {
+            by_file[o.file].push((fi, oi));
+        }
+    }
+    let located: Vec<Result<Vec<Located>, Diagnostic>> = by_file
+        .par_iter()
+        .enumerate()
+        .map(|(file, occ)| {
+            if occ.is_empty() {
+                return Ok(Vec::new());
+            }
+            let a = &files[file];
+            let data: Arc<Vec<u8>> = match &a.data {
+                Some(d) => d.clone(),
+                None => Arc::new(
+                    source::read(&a.source).map_err(|e| Diagnostic::error(&a.source.name, source::io_message(&e)))?,
+                ),
+            };
+            if data.len() as u64 != a.bytes || xxh3_64(&data) != a.digest {
+                return Err(Diagnostic::error(
+                    &a.source.name,
+                    "file changed during the scan; its findings are left out",
+                ));
+            }
+            let mut offsets = Vec::with_capacity(occ.len() * 2);
+            for &(fi, oi) in occ {
+                let o = &findings[fi].occurrences[oi];
+                offsets.push(o.byte_start);
+                offsets.push(location::last_char_start(&data, o.byte_start, o.byte_end));
+            }
+            let pos = location::positions(&data, &offsets);
+            Ok(occ
+                .iter()
+                .enumerate()
+                .map(|(i, &(fi, oi))| {
+                    let o = &findings[fi].occurrences[oi];
+                    (pos[2 * i], pos[2 * i + 1], snippet(&data[o.byte_start..o.byte_end], 60))
+                })
+                .collect())
+        })
+        .collect();
+    let mut broken = vec![false; files.len()];
+    for (file, r) in located.into_iter().enumerate() {
+        match r {
+            Ok(v) => {
+                for (&(fi, oi), (s, e, snip)) in by_file[file].iter().zip(v) {
+                    let o = &mut findings[fi].occurrences[oi];
+                    (o.line_start, o.col_start, o.line_end, o.col_end) = (s.line, s.col, e.line, e.col);
+                    o.snippet = snip;
+                }
+            }
+            Err(d) => {
+                broken[file] = true;
+                diagnostics.push(d);
+            }
+        }
+    }
+    for f in findings.iter_mut() {
+        f.occurrences.retain(|o| !broken[o.file]);
+    }
+}
+
+/// The first `max` characters of `bytes` on one line, whitespace collapsed,
+/// with `…` when cut.
+pub fn snippet(bytes: &[u8], max: usize) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    let mut out = String::new();
+    let mut n = 0;
+    let mut space = false;
+    for c in text.chars() {
+        if segment::is_space(c) || c.is_control() {
+            space = !out.is_empty();
+            continue;
+        }
+        if n == max {
+            out.push('…');
+            return out;
+        }
+        if space {
+            out.push(' ');
+            n += 1;
+            space = false;
+        }
+        out.push(c);
+        n += 1;
+    }
+    out
+}
+
+/// Bytes covered by second and further occurrences, each byte counted once.
+fn duplicated_bytes(findings: &[Finding], files: usize) -> u64 {
+    let mut spans: Vec<Vec<(usize, usize)>> = vec![Vec::new(); files];
+    for f in findings {
+        for o in f.occurrences.iter().skip(1) {
+            spans[o.file].push((o.byte_start, o.byte_end));
+        }
+    }
+    spans
+        .into_iter()
+        .map(|mut v| {
+            v.sort_unstable();
+            let (mut total, mut end) = (0u64, 0usize);
+            for (s, e) in v {
+                let s = s.max(end);
+                if e > s {
+                    total += (e - s) as u64;
+                    end = e;
+                }
+            }
+            total
+        })
+        .sum()
+}
+
+/// Disjoint sets with path halving and union by index (the smaller index
+/// becomes the root, which keeps roots deterministic).
+struct UnionFind {
+    parent: Vec<u32>,
+}
+
+impl UnionFind {
+    fn new(n: usize) -> Self {
+        Self { parent: (0..n as u32).collect() }
+    }
+
+    fn find(&mut self, mut x: u32) -> u32 {
+        while self.parent[x as usize] != x {
+            let p = self.parent[x as usize];
+            self.parent[x as usize] = self.parent[p as usize];
+            x = self.parent[x as usize];
+        }
+        x
+    }
+
+    fn union(&mut self, a: u32, b: u32) {
+        let (ra, rb) = (self.find(a), self.find(b));
+        if ra != rb {
+            let (lo, hi) = if ra < rb { (ra, rb) } else { (rb, ra) };
+            self.parent[hi as usize] = lo;
+        }
+    }
+}
+
+/// Scans in-memory texts, each named as given: for tests and for embedding
+/// doublet as a library.
+pub fn scan_texts(texts: &[(&str, &str)], params: &Params) -> ScanResult {
+    let sources = texts
+        .iter()
+        .map(|(name, text)| Source {
+            name: (*name).to_string(),
+            origin: source::Origin::Memory(Arc::new(text.as_bytes().to_vec())),
+        })
+        .collect();
+    scan(sources, Vec::new(), params, &Silent)
+}
