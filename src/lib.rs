@@ -30,6 +30,7 @@
 //! ```
 
 pub mod blocks;
+pub mod cluster;
 pub mod location;
 pub mod lsh;
 pub mod minhash;

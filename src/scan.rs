@@ -5,9 +5,9 @@
 //! normalized text hashes equal (xxh3-128) form exact groups first; only one
 //! representative of each group is sketched, banded and verified, so a
 //! boilerplate paragraph printed 10,000 times costs one sketch, not 10,000,
-//! and no pairs. Matched paragraphs are joined into duplicate classes
-//! (union-find over exact groups and verified near pairs); each file becomes a
-//! sequence of class labels and [`crate::blocks`] finds the repeated runs.
+//! and no pairs. Exact groups are joined into duplicate classes around
+//! centers ([`crate::cluster`]) by the verified near pairs; each file becomes
+//! a sequence of class labels and [`crate::blocks`] finds the repeated runs.
 //!
 //! Paragraphs shorter than `min_chars` normalized characters take no part in
 //! matching; inside a repeated block they are carried along, so a block is not
@@ -21,6 +21,7 @@ use serde::Serialize;
 use xxhash_rust::xxh3::{xxh3_128, xxh3_64};
 
 use crate::blocks::{self, Place};
+use crate::cluster;
 use crate::location::{self, Position};
 use crate::lsh::{self, Banding};
 use crate::minhash::OnePermutation;
@@ -65,7 +66,8 @@ pub struct Params {
     pub binary: bool,
 }
 
-pub const DEFAULT_THRESHOLD: f64 = 0.5;
+pub const DEFAULT_THRESHOLD: f64 = 0.6;
+const PAIR_THRESHOLD: f64 = 0.5;
 pub const DEFAULT_NGRAM: usize = 5;
 pub const DEFAULT_MIN_CHARS: usize = 20;
 pub const DEFAULT_NUM_PERM: usize = 128;
@@ -316,17 +318,15 @@ pub fn scan(
         }
     }
     keyed.par_sort_unstable();
-    let mut classes = UnionFind::new(n_long);
-    // rep_of[g]: the representative (first member) of g's exact group.
+    // rep_of[g]: index into `reps` of the representative (first member) of
+    // g's exact group.
     let mut rep_of: Vec<u32> = vec![0; n_long];
     let mut reps: Vec<u32> = Vec::new();
     for group in keyed.chunk_by(|a, b| a.0 == b.0) {
-        let rep = group[0].1;
-        reps.push(rep);
         for &(_, g) in group {
-            rep_of[g as usize] = rep;
-            classes.union(rep, g);
+            rep_of[g as usize] = reps.len() as u32;
         }
+        reps.push(group[0].1);
     }
     drop(keyed);
     // Only representatives' shingle sets are needed from here on.
@@ -334,7 +334,7 @@ pub fn scan(
     for (fi, f) in files.iter_mut().enumerate() {
         for (li, set) in std::mem::take(&mut f.sets).into_iter().enumerate() {
             let g = offsets[fi] + li;
-            if rep_of[g] as usize == g {
+            if reps[rep_of[g] as usize] as usize == g {
                 sets[g] = set;
             }
         }
@@ -376,26 +376,28 @@ pub fn scan(
 
     // verify
     observer.stage("verify", Some(pairs.len() as u64), Unit::Items);
+    let rep_set = |r: u32| -> &[u64] { &sets[reps[r as usize] as usize] };
     let verified: Vec<(u32, u32)> = pairs
         .par_chunks(4096)
         .flat_map_iter(|chunk| {
             observer.advance(chunk.len() as u64);
-            chunk.iter().filter_map(|&(a, b)| {
-                let (ra, rb) = (reps[a as usize], reps[b as usize]);
-                verify::jaccard_at_least(&sets[ra as usize], &sets[rb as usize], params.threshold).map(|_| (ra, rb))
-            })
+            chunk
+                .iter()
+                .filter(|&&(a, b)| verify::jaccard_at_least(rep_set(a), rep_set(b), params.threshold).is_some())
+                .copied()
         })
         .collect();
-    for &(a, b) in &verified {
-        classes.union(a, b);
-    }
+    let similarity = |a: u32, b: u32| verify::jaccard(rep_set(a), rep_set(b));
+    let class_of_rep = cluster::centers(reps.len(), &verified, params.threshold, similarity);
+    let class_of_rep = cluster::coherent(&class_of_rep, PAIR_THRESHOLD, similarity);
     lap("verify", &mut t);
 
     // blocks
     observer.stage("blocks", None, Unit::Items);
-    let mut size = vec![0u32; n_long];
-    for g in 0..n_long as u32 {
-        size[classes.find(g) as usize] += 1;
+    let class = |g: usize| class_of_rep[rep_of[g] as usize];
+    let mut size = vec![0u32; reps.len()];
+    for g in 0..n_long {
+        size[class(g) as usize] += 1;
     }
     let sequences: Vec<Vec<Option<u32>>> = files
         .iter()
@@ -403,14 +405,14 @@ pub fn scan(
         .map(|(fi, f)| {
             (0..f.long.len())
                 .map(|li| {
-                    let root = classes.find((offsets[fi] + li) as u32);
-                    (size[root as usize] > 1).then_some(root)
+                    let c = class(offsets[fi] + li);
+                    (size[c as usize] > 1).then_some(c)
                 })
                 .collect()
         })
         .collect();
     let repeats = blocks::repeats(&sequences);
-    let set_of = |fi: usize, li: usize| -> &[u64] { &sets[rep_of[offsets[fi] + li] as usize] };
+    let set_of = |fi: usize, li: usize| -> &[u64] { rep_set(rep_of[offsets[fi] + li]) };
     let mut findings: Vec<Finding> = repeats.par_iter().map(|r| finding(r, &files, set_of)).collect();
     lap("blocks", &mut t);
 
@@ -685,35 +687,6 @@ fn duplicated_bytes(findings: &[Finding], files: usize) -> u64 {
             total
         })
         .sum()
-}
-
-/// Disjoint sets with path halving and union by index (the smaller index
-/// becomes the root, which keeps roots deterministic).
-struct UnionFind {
-    parent: Vec<u32>,
-}
-
-impl UnionFind {
-    fn new(n: usize) -> Self {
-        Self { parent: (0..n as u32).collect() }
-    }
-
-    fn find(&mut self, mut x: u32) -> u32 {
-        while self.parent[x as usize] != x {
-            let p = self.parent[x as usize];
-            self.parent[x as usize] = self.parent[p as usize];
-            x = self.parent[x as usize];
-        }
-        x
-    }
-
-    fn union(&mut self, a: u32, b: u32) {
-        let (ra, rb) = (self.find(a), self.find(b));
-        if ra != rb {
-            let (lo, hi) = if ra < rb { (ra, rb) } else { (rb, ra) };
-            self.parent[hi as usize] = lo;
-        }
-    }
 }
 
 /// Scans in-memory texts, each named as given: for tests and for embedding
