@@ -128,4 +128,46 @@ mod tests {
         pairs_of_bucket(0..5u32, 5, &mut small);
         assert_eq!(small.len(), 10);
     }
+
+    /// Oracle: LSH followed by exact verification finds every pair whose
+    /// Jaccard index is at least the threshold + 0.1, on random set pairs of
+    /// every similarity (a fixed seed keeps the test repeatable).
+    #[test]
+    fn finds_every_pair_above_threshold_plus_margin() {
+        use crate::minhash::{mix, OnePermutation};
+        use crate::verify::jaccard;
+        let oph = OnePermutation::new(128, 42);
+        let mut sets: Vec<Vec<u64>> = Vec::new();
+        let mut next = 0u64;
+        for p in 0..600u64 {
+            let size = 20 + mix(p) % 400;
+            // Jaccard uniform in [0, 1]: shared = 2·size·J / (1 + J).
+            let target = (mix(p ^ 0xABCD) % 1001) as f64 / 1000.0;
+            let shared = ((2.0 * size as f64 * target / (1.0 + target)).round() as u64).clamp(1, size);
+            let mut a: Vec<u64> = (next..next + size).map(mix).collect();
+            let mut b: Vec<u64> = (next + size - shared..next + 2 * size - shared).map(mix).collect();
+            next += 2 * size + 1;
+            a.sort_unstable();
+            b.sort_unstable();
+            sets.push(a);
+            sets.push(b);
+        }
+        let sketches: Vec<u32> = sets.iter().flat_map(|s| oph.sketch(s.iter().copied()).unwrap()).collect();
+        for threshold in [0.3, 0.5, 0.6, 0.7, 0.8] {
+            let banding = Banding::for_threshold(128, threshold, TARGET_RECALL);
+            let pairs = candidate_pairs(&sketches, 128, banding);
+            let mut checked = 0;
+            for i in (0..sets.len()).step_by(2) {
+                let j = jaccard(&sets[i], &sets[i + 1]);
+                if j >= threshold + 0.1 {
+                    checked += 1;
+                    assert!(
+                        pairs.binary_search(&(i as u32, i as u32 + 1)).is_ok(),
+                        "missed pair of Jaccard {j:.3} at threshold {threshold}"
+                    );
+                }
+            }
+            assert!(checked > 30, "too few pairs above {threshold}: {checked}");
+        }
+    }
 }

@@ -71,7 +71,7 @@ const PAIR_THRESHOLD: f64 = 0.5;
 pub const DEFAULT_NGRAM: usize = 5;
 pub const DEFAULT_MIN_CHARS: usize = 20;
 pub const DEFAULT_NUM_PERM: usize = 128;
-pub const DEFAULT_SIMHASH_DISTANCE: u32 = 3;
+pub const DEFAULT_SIMHASH_DISTANCE: u32 = 8;
 
 impl Default for Params {
     fn default() -> Self {
