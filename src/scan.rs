@@ -281,8 +281,8 @@ pub fn scan(
     observer.stage("read", Some(total_bytes), Unit::Bytes);
     let outcomes: Vec<Result<Analyzed, Diagnostic>> = sources
         .into_par_iter()
-        .map_init(Worker::default, |w, src| {
-            let r = w.analyze(src, params);
+        .map(|src| {
+            let r = analyze(src, params);
             observer.advance(r.as_ref().map_or(0, |a| a.bytes));
             r
         })
@@ -458,7 +458,13 @@ fn source_len(s: &Source) -> u64 {
     }
 }
 
-/// Per-thread buffers, reused for every paragraph.
+/// Terminal columns of a snippet in the text report.
+const SNIPPET_WIDTH: usize = 72;
+
+/// Paragraphs per parallel batch inside one file.
+const BATCH: usize = 256;
+
+/// Per-thread buffers, reused for every paragraph of a batch.
 #[derive(Default)]
 struct Worker {
     normalized: String,
@@ -466,42 +472,57 @@ struct Worker {
 }
 
 impl Worker {
-    /// Reads and analyzes one source; a skipped or unreadable one becomes a
-    /// diagnostic.
-    fn analyze(&mut self, src: Source, params: &Params) -> Result<Analyzed, Diagnostic> {
-        let data = source::read(&src).map_err(|e| Diagnostic::error(&src.name, source::io_message(&e)))?;
-        if !params.binary && source::looks_binary(&data) {
-            return Err(Diagnostic::note(
-                &src.name,
-                "binary file (NUL byte in the first 8 KiB), skipped; --binary scans it",
-            ));
-        }
-        let mode = if params.lines { segment::Mode::Lines } else { segment::Mode::Blocks };
-        let spans = segment::paragraphs(&data, mode);
-        let mut hashes = Vec::with_capacity(spans.len());
-        let mut long = Vec::new();
-        let mut sets = Vec::new();
-        for (i, s) in spans.iter().enumerate() {
-            normalize::normalize(&data[s.start..s.end], &mut self.normalized, None);
-            hashes.push(xxh3_128(self.normalized.as_bytes()));
-            if self.normalized.chars().count() >= params.min_chars.max(1) {
-                long.push(i as u32);
-                sets.push(self.shingler.set(&self.normalized, params.ngram, params.seed));
-            }
-        }
-        // Inputs that cannot be read a second time keep their bytes for the report.
-        let keep = !matches!(src.origin, source::Origin::File { fifo: false, .. });
-        Ok(Analyzed {
-            bytes: data.len() as u64,
-            digest: xxh3_64(&data),
-            data: keep.then(|| Arc::new(data)),
-            source: src,
-            spans,
-            hashes,
-            long,
-            sets,
-        })
+    /// Exact hash of one paragraph and, when it is long enough to match, its
+    /// shingle set.
+    fn paragraph(&mut self, raw: &[u8], params: &Params) -> (u128, Option<Vec<u64>>) {
+        normalize::normalize(raw, &mut self.normalized, None);
+        let hash = xxh3_128(self.normalized.as_bytes());
+        let long = self.normalized.chars().count() >= params.min_chars.max(1);
+        (hash, long.then(|| self.shingler.set(&self.normalized, params.ngram, params.seed)))
     }
+}
+
+/// Reads and analyzes one source, its paragraphs in parallel batches; a
+/// skipped or unreadable source becomes a diagnostic.
+fn analyze(src: Source, params: &Params) -> Result<Analyzed, Diagnostic> {
+    let data = source::read(&src).map_err(|e| Diagnostic::error(&src.name, source::io_message(&e)))?;
+    if !params.binary && source::looks_binary(&data) {
+        return Err(Diagnostic::note(
+            &src.name,
+            "binary file (NUL byte in the first 8 KiB), skipped; --binary scans it",
+        ));
+    }
+    let mode = if params.lines { segment::Mode::Lines } else { segment::Mode::Blocks };
+    let spans = segment::paragraphs(&data, mode);
+    let analyzed: Vec<(u128, Option<Vec<u64>>)> = spans
+        .par_chunks(BATCH)
+        .map_init(Worker::default, |w, batch| {
+            batch.iter().map(|s| w.paragraph(&data[s.start..s.end], params)).collect::<Vec<_>>()
+        })
+        .flatten_iter()
+        .collect();
+    let mut hashes = Vec::with_capacity(spans.len());
+    let mut long = Vec::new();
+    let mut sets = Vec::new();
+    for (i, (hash, set)) in analyzed.into_iter().enumerate() {
+        hashes.push(hash);
+        if let Some(set) = set {
+            long.push(i as u32);
+            sets.push(set);
+        }
+    }
+    // Inputs that cannot be read a second time keep their bytes for the report.
+    let keep = !matches!(src.origin, source::Origin::File { fifo: false, .. });
+    Ok(Analyzed {
+        bytes: data.len() as u64,
+        digest: xxh3_64(&data),
+        data: keep.then(|| Arc::new(data)),
+        source: src,
+        spans,
+        hashes,
+        long,
+        sets,
+    })
 }
 
 /// Builds the finding of one repeat (locations filled in later).
@@ -611,7 +632,7 @@ fn locate_findings(findings: &mut [Finding], files: &[Analyzed], diagnostics: &m
                 .enumerate()
                 .map(|(i, &(fi, oi))| {
                     let o = &findings[fi].occurrences[oi];
-                    (pos[2 * i], pos[2 * i + 1], snippet(&data[o.byte_start..o.byte_end], 60))
+                    (pos[2 * i], pos[2 * i + 1], snippet(&data[o.byte_start..o.byte_end], SNIPPET_WIDTH))
                 })
                 .collect())
         })
@@ -637,29 +658,30 @@ fn locate_findings(findings: &mut [Finding], files: &[Analyzed], diagnostics: &m
     }
 }
 
-/// The first `max` characters of `bytes` on one line, whitespace collapsed,
-/// with `…` when cut.
-pub fn snippet(bytes: &[u8], max: usize) -> String {
+/// The start of `bytes` on one line of at most `width` terminal columns
+/// (wide CJK characters take two), white space collapsed, `…` when cut.
+pub fn snippet(bytes: &[u8], width: usize) -> String {
+    use unicode_width::UnicodeWidthChar;
     let text = String::from_utf8_lossy(bytes);
     let mut out = String::new();
-    let mut n = 0;
+    let mut used = 0;
     let mut space = false;
     for c in text.chars() {
         if segment::is_space(c) || c.is_control() {
             space = !out.is_empty();
             continue;
         }
-        if n == max {
+        let w = c.width().unwrap_or(0) + usize::from(space);
+        if used + w > width.saturating_sub(1) {
             out.push('…');
             return out;
         }
         if space {
             out.push(' ');
-            n += 1;
             space = false;
         }
         out.push(c);
-        n += 1;
+        used += w;
     }
     out
 }
@@ -700,4 +722,58 @@ pub fn scan_texts(texts: &[(&str, &str)], params: &Params) -> ScanResult {
         })
         .collect();
     scan(sources, Vec::new(), params, &Silent)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snippets() {
+        let cases: &[(&str, usize, &str)] = &[
+            ("short", 10, "short"),
+            ("  two\n  lines\r\n", 20, "two lines"),
+            ("abcdefghijkl", 5, "abcd…"),
+            ("one two three four", 9, "one two…"),
+            ("考生须凭本人准考证", 9, "考生须凭…"),
+            ("", 5, ""),
+        ];
+        for (text, width, want) in cases {
+            assert_eq!(snippet(text.as_bytes(), *width), *want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn duplicated_bytes_counts_overlaps_once() {
+        let occ = |file, byte_start, byte_end| Occurrence {
+            file,
+            path: String::new(),
+            byte_start,
+            byte_end,
+            line_start: 0,
+            col_start: 0,
+            line_end: 0,
+            col_end: 0,
+            para_start: 0,
+            para_end: 0,
+            snippet: String::new(),
+        };
+        let finding = |occurrences| Finding { id: 0, kind: Kind::Exact, similarity: 1.0, paragraphs: 1, occurrences };
+        let findings = vec![
+            finding(vec![occ(0, 0, 10), occ(0, 20, 30), occ(1, 0, 5)]),
+            finding(vec![occ(0, 0, 5), occ(0, 25, 40)]),
+        ];
+        assert_eq!(duplicated_bytes(&findings, 2), 20 + 5);
+    }
+
+    #[test]
+    fn library_scan_of_texts() {
+        let para = "A paragraph long enough to be matched, printed twice over.";
+        let other = "Something else entirely, with no copy anywhere in the input.";
+        let r = scan_texts(&[("a", &format!("{para}\n\n{other}")), ("b", para)], &Params::default());
+        assert_eq!(r.findings.len(), 1);
+        let o = &r.findings[0].occurrences;
+        assert_eq!((o[0].path.as_str(), o[0].byte_start, o[0].byte_end), ("a", 0, para.len()));
+        assert_eq!((o[1].path.as_str(), o[1].line_start, o[1].col_end), ("b", 1, para.chars().count()));
+    }
 }
