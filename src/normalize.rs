@@ -229,4 +229,49 @@ mod tests {
             .collect();
         assert_eq!(src, vec!["Ａ", "b", "c", "考", "生", "e", "x"]);
     }
+
+    fn piece() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        use proptest::prelude::*;
+        prop_oneof![
+            "[a-zA-Z0-9 ,.!?-]{1,4}".prop_map(String::into_bytes),
+            "[考生须凭本人准考证、。，（）]{1,3}".prop_map(String::into_bytes),
+            "[ＡＢｃ１２\u{3000}ｶﾞ“”]{1,3}".prop_map(String::into_bytes),
+            "[e\u{301}\u{308}ßİΣς\u{200b}\n\r\t]{1,3}".prop_map(String::into_bytes),
+            proptest::collection::vec(0x80u8..=0xff, 1..3),
+        ]
+    }
+
+    proptest::proptest! {
+        /// The offset map has one entry per output character, never goes
+        /// backwards, and always points at the start of a raw character.
+        #[test]
+        fn offset_map_is_consistent(pieces in proptest::collection::vec(piece(), 0..12)) {
+            let raw: Vec<u8> = pieces.concat();
+            let mut out = String::new();
+            let mut off = Vec::new();
+            normalize(&raw, &mut out, Some(&mut off));
+            proptest::prop_assert_eq!(out.chars().count(), off.len());
+            proptest::prop_assert!(off.windows(2).all(|w| w[0] <= w[1]));
+            let starts: Vec<usize> = raw
+                .utf8_chunks()
+                .scan(0usize, |pos, chunk| {
+                    let base = *pos;
+                    *pos += chunk.valid().len() + chunk.invalid().len();
+                    let mut v: Vec<usize> = chunk.valid().char_indices().map(|(i, _)| base + i).collect();
+                    if !chunk.invalid().is_empty() {
+                        v.push(base + chunk.valid().len());
+                    }
+                    Some(v)
+                })
+                .flatten()
+                .collect();
+            for o in &off {
+                proptest::prop_assert!(starts.binary_search(&(*o as usize)).is_ok(), "offset {o} is not a character start");
+            }
+            // Without the map the text is the same.
+            let mut plain = String::new();
+            normalize(&raw, &mut plain, None);
+            proptest::prop_assert_eq!(plain, out);
+        }
+    }
 }
