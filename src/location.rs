@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 /// A 1-based line and a 1-based column counted in characters (each invalid
-/// UTF-8 byte counts as one character).
+/// UTF-8 byte counts as one character; a byte order mark counts as none).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Position {
     pub line: usize,
@@ -26,7 +26,9 @@ pub fn positions(data: &[u8], offsets: &[usize]) -> Vec<Position> {
             line_start = pos + nl + 1;
         }
         pos = target;
-        out[i] = Position { line, col: 1 + char_count(&data[line_start..target]) };
+        // A byte order mark is invisible in editors: it is not a column.
+        let from = if line_start == 0 && target >= 3 && data.starts_with(b"\xEF\xBB\xBF") { 3 } else { line_start };
+        out[i] = Position { line, col: 1 + char_count(&data[from..target]) };
     }
     out
 }
@@ -59,6 +61,13 @@ mod tests {
         for (c, p) in cases.iter().rev().zip(got) {
             assert_eq!((p.line, p.col), c.1, "offset {}", c.0);
         }
+    }
+
+    #[test]
+    fn bom_is_not_a_column() {
+        let data = "\u{feff}ab\ncd".as_bytes();
+        let got = positions(data, &[3, 4, 6]);
+        assert_eq!(got.iter().map(|p| (p.line, p.col)).collect::<Vec<_>>(), vec![(1, 1), (1, 2), (2, 1)]);
     }
 
     #[test]
