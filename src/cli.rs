@@ -38,6 +38,12 @@ pub enum Format {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Check {
+    /// Paragraphs cut in two by a stray blank line (page and column breaks).
+    Breaks,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Color {
     /// Colour when stdout is a terminal and NO_COLOR is not set.
     Auto,
@@ -111,6 +117,10 @@ pub struct ScanArgs {
     #[arg(long)]
     pub binary: bool,
 
+    /// Also report layout problems; they count as findings for the exit status.
+    #[arg(long, value_enum, value_name = "CHECK")]
+    pub check: Vec<Check>,
+
     /// Worker threads (default: one per core).
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,
@@ -141,6 +151,7 @@ impl ScanArgs {
             seed: self.seed,
             lines: self.lines,
             binary: self.binary,
+            check_breaks: self.check.contains(&Check::Breaks),
         };
         p.validate()?;
         Ok(p)

@@ -30,6 +30,7 @@
 //! ```
 
 pub mod blocks;
+pub mod breaks;
 pub mod cluster;
 pub mod location;
 pub mod lsh;

@@ -79,7 +79,7 @@ fn run_scan(args: &ScanArgs) -> ExitCode {
     }
     if result.has_errors() {
         ExitCode::from(2)
-    } else if result.findings.is_empty() {
+    } else if !result.found_anything() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

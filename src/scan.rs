@@ -21,6 +21,7 @@ use serde::Serialize;
 use xxhash_rust::xxh3::{xxh3_128, xxh3_64};
 
 use crate::blocks::{self, Place};
+use crate::breaks;
 use crate::cluster;
 use crate::location::{self, Position};
 use crate::lsh::{self, Banding};
@@ -64,6 +65,8 @@ pub struct Params {
     pub lines: bool,
     /// Scan files that look binary instead of skipping them.
     pub binary: bool,
+    /// Also report paragraphs cut in two by a stray blank line.
+    pub check_breaks: bool,
 }
 
 pub const DEFAULT_THRESHOLD: f64 = 0.6;
@@ -86,6 +89,7 @@ impl Default for Params {
             seed: 0,
             lines: false,
             binary: false,
+            check_breaks: false,
         }
     }
 }
@@ -204,6 +208,7 @@ pub struct Summary {
     pub candidate_pairs: usize,
     pub verified_pairs: usize,
     pub findings: usize,
+    pub breaks: usize,
     pub exact_findings: usize,
     pub near_findings: usize,
     /// Bytes inside second and further copies (each byte counted once).
@@ -233,11 +238,31 @@ pub struct ScanResult {
     pub banding: Banding,
     pub files: Vec<FileInfo>,
     pub findings: Vec<Finding>,
+    /// Layout breaks, with `check_breaks`, in file order.
+    pub breaks: Vec<Break>,
     pub diagnostics: Vec<Diagnostic>,
     pub summary: Summary,
 }
 
+/// A paragraph cut in two by a stray blank line (see [`crate::breaks`]).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Break {
+    pub path: String,
+    /// Where the stray blank line starts.
+    pub byte_offset: usize,
+    /// 1-based line of the stray blank line.
+    pub line: usize,
+    pub before: String,
+    pub after: String,
+}
+
 impl ScanResult {
+    /// Whether anything was found that fails a check: duplicates, or breaks
+    /// when they were asked for.
+    pub fn found_anything(&self) -> bool {
+        !self.findings.is_empty() || !self.breaks.is_empty()
+    }
+
     /// Whether any path could not be scanned.
     pub fn has_errors(&self) -> bool {
         self.diagnostics.iter().any(|d| d.severity == source::Severity::Error)
@@ -258,6 +283,8 @@ struct Analyzed {
     long: Vec<u32>,
     /// Shingle set of each long paragraph.
     sets: Vec<Vec<u64>>,
+    /// Layout breaks, with `check_breaks`.
+    breaks: Vec<Break>,
 }
 
 /// Scans `sources` (see [`source::discover`]) with `params`.
@@ -436,6 +463,7 @@ pub fn scan(
         candidate_pairs: pairs.len(),
         verified_pairs: verified.len(),
         findings: findings.len(),
+        breaks: files.iter().map(|f| f.breaks.len()).sum(),
         exact_findings: findings.iter().filter(|f| f.kind == Kind::Exact).count(),
         near_findings: findings.iter().filter(|f| f.kind == Kind::Near).count(),
         duplicated_bytes,
@@ -448,7 +476,8 @@ pub fn scan(
         .iter()
         .map(|f| FileInfo { path: f.source.name.clone(), bytes: f.bytes, paragraphs: f.spans.len() })
         .collect();
-    ScanResult { params: params.clone(), banding, files: file_infos, findings, diagnostics, summary }
+    let breaks = files.iter_mut().flat_map(|f| std::mem::take(&mut f.breaks)).collect();
+    ScanResult { params: params.clone(), banding, files: file_infos, findings, breaks, diagnostics, summary }
 }
 
 fn source_len(s: &Source) -> u64 {
@@ -511,6 +540,8 @@ fn analyze(src: Source, params: &Params) -> Result<Analyzed, Diagnostic> {
             sets.push(set);
         }
     }
+    let breaks =
+        if params.check_breaks && !params.lines { located_breaks(&src.name, &data, &spans) } else { Vec::new() };
     // Inputs that cannot be read a second time keep their bytes for the report.
     let keep = !matches!(src.origin, source::Origin::File { fifo: false, .. });
     Ok(Analyzed {
@@ -522,7 +553,25 @@ fn analyze(src: Source, params: &Params) -> Result<Analyzed, Diagnostic> {
         hashes,
         long,
         sets,
+        breaks,
     })
+}
+
+/// The layout breaks of one file, with line numbers.
+fn located_breaks(name: &str, data: &[u8], spans: &[Span]) -> Vec<Break> {
+    let cuts = breaks::cuts(data, spans);
+    let offsets: Vec<usize> = cuts.iter().map(|c| c.byte_offset).collect();
+    let lines = location::positions(data, &offsets);
+    cuts.into_iter()
+        .zip(lines)
+        .map(|(c, p)| Break {
+            path: name.to_string(),
+            byte_offset: c.byte_offset,
+            line: p.line,
+            before: c.before,
+            after: c.after,
+        })
+        .collect()
 }
 
 /// Builds the finding of one repeat (locations filled in later).

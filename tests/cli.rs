@@ -1047,3 +1047,58 @@ fn same_file_named_twice_is_scanned_once() {
         assert!(err.contains("1 file, 2 paragraphs"), "{args:?}: {}", describe(&o));
     }
 }
+
+#[test]
+fn seed_page_breaks_are_exactly_the_ten_cut_paragraphs() {
+    let o = scan_in_crate(&["--check", "breaks", "--format", "json", SEED]);
+    assert_code(&o, 1);
+    let lines = json_lines(&o);
+    let breaks: Vec<&Value> = lines.iter().filter(|l| l["type"] == "break").collect();
+    // (blank line, end of the first part, start of the second) for the ten
+    // paragraphs the page prints cut in two.
+    let want: &[(u64, &str, &str)] = &[
+        (10, "重点任", "务"),
+        (14, "提前下", "达"),
+        (18, "切", "实增强"),
+        (28, "政策清", "单"),
+        (32, "重大项", "目的"),
+        (36, "技术9", "项"),
+        (68, "专家学", "者"),
+        (102, "一半居民楼,", "在玉泉区"),
+        (106, "“红", "蜂团”"),
+        (112, "策划并举", "办"),
+    ];
+    assert_eq!(breaks.len(), want.len(), "{breaks:#?}");
+    let data = std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(SEED)).unwrap();
+    for (b, (line, before, after)) in breaks.iter().zip(want) {
+        assert_eq!(b["path"], SEED);
+        assert_eq!(b["line"].as_u64(), Some(*line));
+        assert!(b["before"].as_str().unwrap().ends_with(before), "{b}");
+        assert!(b["after"].as_str().unwrap().starts_with(after), "{b}");
+        let offset = b["byte_offset"].as_u64().unwrap() as usize;
+        assert_eq!(data[..offset].iter().filter(|&&c| c == b'\n').count() as u64 + 1, *line);
+        assert_eq!(data[offset], b'\n', "the blank line starts at byte_offset");
+    }
+    assert_eq!(summary(&lines)["breaks"].as_u64(), Some(10));
+    // Without --check breaks nothing about breaks is reported.
+    let plain = json_lines(&scan_in_crate(&["--format", "json", SEED]));
+    assert!(plain.iter().all(|l| l["type"] != "break"));
+    // Text report: one line per break.
+    let text = stdout(&scan_in_crate(&["--check", "breaks", SEED]));
+    assert_eq!(text.lines().filter(|l| l.contains(": paragraph continues after a blank line")).count(), 10);
+    assert!(text.contains("corpus/newspaper-page.txt:10: paragraph continues after a blank line"));
+}
+
+#[test]
+fn latin_breaks_lowercase_continuation_and_hyphen() {
+    let dir = Dir::new();
+    dir.create(
+        "page.txt",
+        "The council decided that the\n\nbridge would reopen in May.\n\nA new para-\n\ngraph about trees.\n\nA heading\n\nThe next article starts here.\n",
+    );
+    let o = dir.scan(&["--check", "breaks", "--format", "json", "page.txt"]);
+    assert_code(&o, 1);
+    let lines = json_lines(&o);
+    let got: Vec<u64> = lines.iter().filter(|l| l["type"] == "break").map(|b| b["line"].as_u64().unwrap()).collect();
+    assert_eq!(got, vec![2, 6]);
+}

@@ -24,6 +24,14 @@ impl Report for Json {
             }
             line(out, &Value::Object(record))?;
         }
+        for b in &result.breaks {
+            let mut record = serde_json::Map::new();
+            record.insert("type".into(), "break".into());
+            if let Value::Object(fields) = serde_json::to_value(b).map_err(io::Error::other)? {
+                record.extend(fields);
+            }
+            line(out, &Value::Object(record))?;
+        }
         line(out, &summary(result))
     }
 }
@@ -52,6 +60,7 @@ pub fn begin(result: &ScanResult) -> Value {
             "seed": p.seed,
             "segment": if p.lines { "lines" } else { "paragraphs" },
             "binary": p.binary,
+            "check_breaks": p.check_breaks,
             "normalization": crate::normalize::VERSION,
         }
     })
@@ -72,6 +81,7 @@ pub fn summary(result: &ScanResult) -> Value {
         "candidate_pairs": s.candidate_pairs,
         "verified_pairs": s.verified_pairs,
         "findings": s.findings,
+        "breaks": s.breaks,
         "exact_findings": s.exact_findings,
         "near_findings": s.near_findings,
         "duplicated_bytes": s.duplicated_bytes,

@@ -65,6 +65,23 @@ impl Report for Text {
                 )?;
             }
         }
+        if !result.findings.is_empty() && !result.breaks.is_empty() {
+            writeln!(out)?;
+        }
+        for b in &result.breaks {
+            writeln!(
+                out,
+                "{}{}{}:{}{}{}: paragraph continues after a blank line: …{} ⏎ {}…",
+                paint(MAGENTA),
+                b.path,
+                paint(RESET),
+                paint(GREEN),
+                b.line,
+                paint(RESET),
+                b.before,
+                b.after
+            )?;
+        }
         Ok(())
     }
 }
