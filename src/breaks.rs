@@ -60,6 +60,13 @@ pub fn cuts(data: &[u8], spans: &[Span]) -> Vec<Cut> {
         .collect()
 }
 
+/// Whether paragraph `a` leaves its last sentence open: it does not end in
+/// sentence-final punctuation. Every real cut does this; so do headings, which
+/// [`continues`] tells apart. Matching tries every such pair read as one.
+pub fn open_ended(a: &str) -> bool {
+    a.trim_end().chars().rev().find(|c| !is_closer(*c)).is_some_and(|c| !is_final(c))
+}
+
 /// Whether paragraph `b` continues paragraph `a` across a blank line.
 pub fn continues(a: &str, b: &str) -> bool {
     let a = a.trim_end();

@@ -12,6 +12,12 @@
 //! Paragraphs shorter than `min_chars` normalized characters take no part in
 //! matching; inside a repeated block they are carried along, so a block is not
 //! broken by a short heading between its paragraphs.
+//!
+//! A paragraph cut in two by a stray blank line ([`crate::breaks`]) is also
+//! matched as a whole: the two parts joined are one more *item* to match. When
+//! the joined item matches something and its parts do not both match on their
+//! own, it takes the parts' place in the file's label sequence, so a copy
+//! printed whole elsewhere is one finding with the two parts as one occurrence.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -201,7 +207,8 @@ pub struct Summary {
     pub files: usize,
     pub bytes: u64,
     pub paragraphs: usize,
-    /// Paragraphs long enough to be matched.
+    /// Items that took part in matching: paragraphs long enough, and cut
+    /// paragraphs read whole.
     pub matchable: usize,
     pub exact_groups: usize,
     pub sketched: usize,
@@ -269,6 +276,17 @@ impl ScanResult {
     }
 }
 
+/// A paragraph, or two consecutive ones read as one, that takes part in
+/// matching.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Item {
+    /// Paragraph range, both inclusive.
+    first: u32,
+    last: u32,
+    /// xxh3-128 of the normalized text.
+    hash: u128,
+}
+
 /// What one file contributes to matching.
 struct Analyzed {
     source: Source,
@@ -279,9 +297,10 @@ struct Analyzed {
     spans: Vec<Span>,
     /// xxh3-128 of each paragraph's normalized text.
     hashes: Vec<u128>,
-    /// Indices of the paragraphs long enough to match.
-    long: Vec<u32>,
-    /// Shingle set of each long paragraph.
+    /// What takes part in matching, sorted by paragraph range: every
+    /// paragraph long enough, and every cut paragraph's two parts joined.
+    items: Vec<Item>,
+    /// Shingle set of each item.
     sets: Vec<Vec<u64>>,
     /// Layout breaks, with `check_breaks`.
     breaks: Vec<Break>,
@@ -333,21 +352,24 @@ pub fn scan(
         .iter()
         .scan(0usize, |acc, f| {
             let o = *acc;
-            *acc += f.long.len();
+            *acc += f.items.len();
             Some(o)
         })
         .collect();
-    let n_long: usize = files.iter().map(|f| f.long.len()).sum();
-    let mut keyed: Vec<(u128, u32)> = Vec::with_capacity(n_long);
+    let n_items: usize = files.iter().map(|f| f.items.len()).sum();
+    // Where every item is: file and paragraph range.
+    let mut place_of: Vec<(u32, u32, u32)> = Vec::with_capacity(n_items);
+    let mut keyed: Vec<(u128, u32)> = Vec::with_capacity(n_items);
     for (fi, f) in files.iter().enumerate() {
-        for (li, &p) in f.long.iter().enumerate() {
-            keyed.push((f.hashes[p as usize], (offsets[fi] + li) as u32));
+        for (li, item) in f.items.iter().enumerate() {
+            keyed.push((item.hash, (offsets[fi] + li) as u32));
+            place_of.push((fi as u32, item.first, item.last));
         }
     }
     keyed.par_sort_unstable();
     // rep_of[g]: index into `reps` of the representative (first member) of
     // g's exact group.
-    let mut rep_of: Vec<u32> = vec![0; n_long];
+    let mut rep_of: Vec<u32> = vec![0; n_items];
     let mut reps: Vec<u32> = Vec::new();
     for group in keyed.chunk_by(|a, b| a.0 == b.0) {
         for &(_, g) in group {
@@ -357,7 +379,7 @@ pub fn scan(
     }
     drop(keyed);
     // Only representatives' shingle sets are needed from here on.
-    let mut sets: Vec<Vec<u64>> = vec![Vec::new(); n_long];
+    let mut sets: Vec<Vec<u64>> = vec![Vec::new(); n_items];
     for (fi, f) in files.iter_mut().enumerate() {
         for (li, set) in std::mem::take(&mut f.sets).into_iter().enumerate() {
             let g = offsets[fi] + li;
@@ -404,13 +426,22 @@ pub fn scan(
     // verify
     observer.stage("verify", Some(pairs.len() as u64), Unit::Items);
     let rep_set = |r: u32| -> &[u64] { &sets[reps[r as usize] as usize] };
+    // Two items of one file that share a paragraph (a cut paragraph's part
+    // and the joined whole) never match each other.
+    let overlap = |a: u32, b: u32| {
+        let (fa, a0, a1) = place_of[reps[a as usize] as usize];
+        let (fb, b0, b1) = place_of[reps[b as usize] as usize];
+        fa == fb && a0 <= b1 && b0 <= a1
+    };
     let verified: Vec<(u32, u32)> = pairs
         .par_chunks(4096)
         .flat_map_iter(|chunk| {
             observer.advance(chunk.len() as u64);
             chunk
                 .iter()
-                .filter(|&&(a, b)| verify::jaccard_at_least(rep_set(a), rep_set(b), params.threshold).is_some())
+                .filter(|&&(a, b)| {
+                    !overlap(a, b) && verify::jaccard_at_least(rep_set(a), rep_set(b), params.threshold).is_some()
+                })
                 .copied()
         })
         .collect();
@@ -423,24 +454,50 @@ pub fn scan(
     observer.stage("blocks", None, Unit::Items);
     let class = |g: usize| class_of_rep[rep_of[g] as usize];
     let mut size = vec![0u32; reps.len()];
-    for g in 0..n_long {
+    for g in 0..n_items {
         size[class(g) as usize] += 1;
     }
-    let sequences: Vec<Vec<Option<u32>>> = files
+    // Per file, the items that stand for its paragraphs: a joined item
+    // replaces its two parts when it matches and they do not both match.
+    let chosen: Vec<Vec<u32>> = files
         .iter()
         .enumerate()
         .map(|(fi, f)| {
-            (0..f.long.len())
-                .map(|li| {
-                    let c = class(offsets[fi] + li);
+            let class_of = |li: usize| Some(class(offsets[fi] + li)).filter(|&c| size[c as usize] > 1);
+            // Similarity to the class center (the class id is the center's
+            // representative).
+            let to_center = |li: usize| {
+                let g = offsets[fi] + li;
+                similarity(rep_of[g], class(g))
+            };
+            let closer = |joined: usize, part: usize| to_center(joined) > to_center(part);
+            choose_items(&f.items, class_of, closer, offsets[fi] as u32)
+        })
+        .collect();
+    let mut size = vec![0u32; reps.len()];
+    for g in chosen.iter().flatten() {
+        size[class(*g as usize) as usize] += 1;
+    }
+    let sequences: Vec<Vec<Option<u32>>> = chosen
+        .iter()
+        .map(|items| {
+            items
+                .iter()
+                .map(|&g| {
+                    let c = class(g as usize);
                     (size[c as usize] > 1).then_some(c)
                 })
                 .collect()
         })
         .collect();
     let repeats = blocks::repeats(&sequences);
-    let set_of = |fi: usize, li: usize| -> &[u64] { rep_set(rep_of[offsets[fi] + li]) };
-    let mut findings: Vec<Finding> = repeats.par_iter().map(|r| finding(r, &files, set_of)).collect();
+    let set_of = |g: u32| -> &[u64] { rep_set(rep_of[g as usize]) };
+    let range_of = |g: u32| -> (usize, usize) {
+        let (_, first, last) = place_of[g as usize];
+        (first as usize, last as usize)
+    };
+    let mut findings: Vec<Finding> =
+        repeats.par_iter().map(|r| finding(r, &files, &chosen, range_of, set_of)).collect();
     lap("blocks", &mut t);
 
     // locations
@@ -457,7 +514,7 @@ pub fn scan(
         files: files.len(),
         bytes: files.iter().map(|f| f.bytes).sum(),
         paragraphs: files.iter().map(|f| f.spans.len()).sum(),
-        matchable: n_long,
+        matchable: n_items,
         exact_groups: reps.len(),
         sketched: reps.len(),
         candidate_pairs: pairs.len(),
@@ -497,6 +554,7 @@ const BATCH: usize = 256;
 #[derive(Default)]
 struct Worker {
     normalized: String,
+    second: String,
     shingler: Shingler,
 }
 
@@ -508,6 +566,21 @@ impl Worker {
         let hash = xxh3_128(self.normalized.as_bytes());
         let long = self.normalized.chars().count() >= params.min_chars.max(1);
         (hash, long.then(|| self.shingler.set(&self.normalized, params.ngram, params.seed)))
+    }
+
+    /// Exact hash and shingle set of two paragraphs read as one, when both
+    /// have content and together they are long enough.
+    fn joined(&mut self, a: &[u8], b: &[u8], params: &Params) -> Option<(u128, Vec<u64>)> {
+        normalize::normalize(b, &mut self.second, None);
+        normalize::normalize(a, &mut self.normalized, None);
+        if self.normalized.is_empty() || self.second.is_empty() {
+            return None;
+        }
+        self.normalized.push_str(&self.second);
+        let long = self.normalized.chars().count() >= params.min_chars.max(1);
+        long.then(|| {
+            (xxh3_128(self.normalized.as_bytes()), self.shingler.set(&self.normalized, params.ngram, params.seed))
+        })
     }
 }
 
@@ -530,13 +603,32 @@ fn analyze(src: Source, params: &Params) -> Result<Analyzed, Diagnostic> {
         })
         .flatten_iter()
         .collect();
+    // Paragraphs that may continue into the next one, read whole as well.
+    let text = |s: &Span| String::from_utf8_lossy(&data[s.start..s.end]);
+    let cut: Vec<usize> = if params.lines {
+        Vec::new()
+    } else {
+        (0..spans.len().saturating_sub(1)).filter(|&i| breaks::open_ended(&text(&spans[i]))).collect()
+    };
+    let joined: Vec<Option<(u128, Vec<u64>)>> = cut
+        .par_iter()
+        .map_init(Worker::default, |w, &i| {
+            let (a, b) = (spans[i], spans[i + 1]);
+            w.joined(&data[a.start..a.end], &data[b.start..b.end], params)
+        })
+        .collect();
     let mut hashes = Vec::with_capacity(spans.len());
-    let mut long = Vec::new();
+    let mut items = Vec::new();
     let mut sets = Vec::new();
+    let mut joined = cut.iter().zip(joined).peekable();
     for (i, (hash, set)) in analyzed.into_iter().enumerate() {
         hashes.push(hash);
         if let Some(set) = set {
-            long.push(i as u32);
+            items.push(Item { first: i as u32, last: i as u32, hash });
+            sets.push(set);
+        }
+        if let Some((_, Some((hash, set)))) = joined.next_if(|(&c, _)| c == i) {
+            items.push(Item { first: i as u32, last: i as u32 + 1, hash });
             sets.push(set);
         }
     }
@@ -551,7 +643,7 @@ fn analyze(src: Source, params: &Params) -> Result<Analyzed, Diagnostic> {
         source: src,
         spans,
         hashes,
-        long,
+        items,
         sets,
         breaks,
     })
@@ -574,15 +666,69 @@ fn located_breaks(name: &str, data: &[u8], spans: &[Span]) -> Vec<Break> {
         .collect()
 }
 
-/// Builds the finding of one repeat (locations filled in later).
-fn finding<'a>(r: &blocks::Repeat, files: &[Analyzed], set_of: impl Fn(usize, usize) -> &'a [u64]) -> Finding {
+/// The items that stand for a file's paragraphs in its label sequence, as
+/// global ids (`base` + index): every single-paragraph item, except that a
+/// joined item with a duplicate class replaces its two parts when each part
+/// either has no duplicate class, or has the joined item's class and
+/// `closer(joined, part)` says the joined item is the better match for it
+/// (a part's match is never traded for a different or weaker one, and an
+/// unrelated neighbour is not pulled into a match).
+fn choose_items(
+    items: &[Item],
+    class_of: impl Fn(usize) -> Option<u32>,
+    closer: impl Fn(usize, usize) -> bool,
+    base: u32,
+) -> Vec<u32> {
+    let index: std::collections::HashMap<(u32, u32), usize> =
+        items.iter().enumerate().map(|(i, it)| ((it.first, it.last), i)).collect();
+    let mut out = Vec::new();
+    let mut next_para = 0u32;
+    for (i, it) in items.iter().enumerate() {
+        if it.first < next_para {
+            continue;
+        }
+        let joined = index.get(&(it.first, it.first + 1)).and_then(|&j| class_of(j).map(|c| (j, c)));
+        let agrees = |part: Option<&usize>, j: usize, c: u32| match part.map(|&p| (p, class_of(p))) {
+            None | Some((_, None)) => true,
+            Some((p, Some(pc))) => pc == c && closer(j, p),
+        };
+        match joined {
+            Some((j, c))
+                if agrees(index.get(&(it.first, it.first)), j, c)
+                    && agrees(index.get(&(it.first + 1, it.first + 1)), j, c) =>
+            {
+                out.push(base + j as u32);
+                next_para = it.first + 2;
+            }
+            _ if it.first == it.last => {
+                out.push(base + i as u32);
+                next_para = it.first + 1;
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Builds the finding of one repeat (locations filled in later). `chosen`
+/// maps a file's sequence positions to items, `range_of` an item to its
+/// paragraphs, `set_of` an item to its shingle set.
+fn finding<'a>(
+    r: &blocks::Repeat,
+    files: &[Analyzed],
+    chosen: &[Vec<u32>],
+    range_of: impl Fn(u32) -> (usize, usize),
+    set_of: impl Fn(u32) -> &'a [u64],
+) -> Finding {
+    let items = |p: &Place| &chosen[p.file as usize][p.start as usize..(p.start + r.len) as usize];
     let occurrences: Vec<Occurrence> = r
         .places
         .iter()
         .map(|p| {
             let f = &files[p.file as usize];
-            let first = f.long[p.start as usize] as usize;
-            let last = f.long[(p.start + r.len - 1) as usize] as usize;
+            let block = items(p);
+            let first = range_of(block[0]).0;
+            let last = range_of(block[block.len() - 1]).1;
             Occurrence {
                 file: p.file as usize,
                 path: f.source.name.clone(),
@@ -604,12 +750,11 @@ fn finding<'a>(r: &blocks::Repeat, files: &[Analyzed], set_of: impl Fn(usize, us
         1.0
     } else {
         // Lowest block similarity over pairs of occurrences (against the first
-        // one when there are many): Σ|A∩B| / Σ|A∪B| over aligned paragraphs.
+        // one when there are many): Σ|A∩B| / Σ|A∪B| over aligned items.
         let block = |a: &Place, b: &Place| -> f64 {
             let (mut inter, mut union) = (0usize, 0usize);
-            for i in 0..r.len {
-                let x = set_of(a.file as usize, (a.start + i) as usize);
-                let y = set_of(b.file as usize, (b.start + i) as usize);
+            for (&x, &y) in items(a).iter().zip(items(b)) {
+                let (x, y) = (set_of(x), set_of(y));
                 let n = verify::intersection(x, y);
                 inter += n;
                 union += x.len() + y.len() - n;

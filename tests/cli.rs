@@ -1102,3 +1102,60 @@ fn latin_breaks_lowercase_continuation_and_hyphen() {
     let got: Vec<u64> = lines.iter().filter(|l| l["type"] == "break").map(|b| b["line"].as_u64().unwrap()).collect();
     assert_eq!(got, vec![2, 6]);
 }
+
+#[test]
+fn cut_paragraph_matches_its_copy_printed_whole() {
+    // Paragraphs 3 and 4 of the seed page are one paragraph cut by a stray
+    // blank line (lines 9 and 11). Printed whole in another file, the copy is
+    // one finding: both parts on one side, the whole paragraph on the other.
+    let seed = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(SEED)).unwrap();
+    let lines: Vec<&str> = seed.lines().collect();
+    let whole = format!("{}{}", lines[8].trim(), lines[10].trim());
+    let dir = Dir::new();
+    dir.create("page.txt", &seed);
+    dir.create("whole.txt", format!("Another page.\n\n{whole}\n"));
+    let o = dir.scan(&["--format", "json", "page.txt", "whole.txt"]);
+    assert_code(&o, 1);
+    let lines_json = json_lines(&o);
+    let found = findings(&lines_json);
+    let cut: Vec<&&Value> = found.iter().filter(|f| paths(f).contains(&"whole.txt")).collect();
+    assert_eq!(cut.len(), 1, "{found:#?}");
+    let occ = &cut[0]["occurrences"];
+    assert_eq!(cut[0]["paragraphs"], 1);
+    assert_eq!(
+        (occ[0]["path"].as_str(), occ[0]["para_start"].as_u64(), occ[0]["para_end"].as_u64()),
+        (Some("page.txt"), Some(3), Some(4))
+    );
+    assert_eq!((occ[0]["line_start"].as_u64(), occ[0]["line_end"].as_u64()), (Some(9), Some(11)));
+    assert_eq!(
+        (occ[1]["path"].as_str(), occ[1]["para_start"].as_u64(), occ[1]["para_end"].as_u64()),
+        (Some("whole.txt"), Some(1), Some(1))
+    );
+    assert_eq!(cut[0]["kind"], "near");
+    assert!(cut[0]["similarity"].as_f64().unwrap() > 0.95);
+    // The page's own block is still reported once, unchanged.
+    assert!(found.iter().any(|f| byte_ranges(f) == vec![(11142, 12143), (12145, 13146)]));
+}
+
+#[test]
+fn block_of_three_matches_the_same_text_in_four_paragraphs() {
+    let p = [
+        "The river rose by two metres overnight and the lower town was evacuated before dawn.",
+        "Rescue teams from three provinces worked through the day to reinforce the old levee",
+        "with sandbags, while the railway line to the coast stayed closed until further notice.",
+        "Officials expect the water to fall slowly over the weekend if no more rain arrives.",
+    ];
+    let dir = Dir::new();
+    // One file prints the middle sentence as one paragraph, the other cuts it.
+    dir.create("a.txt", format!("Intro of file a.\n\n{}\n\n{} {}\n\n{}\n", p[0], p[1], p[2], p[3]));
+    dir.create("b.txt", format!("{}\n\n{}\n\n{}\n\n{}\n\nOutro of file b.\n", p[0], p[1], p[2], p[3]));
+    let o = dir.scan(&["--format", "json", "a.txt", "b.txt"]);
+    assert_code(&o, 1);
+    let lines = json_lines(&o);
+    let found = findings(&lines);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    let occ = &found[0]["occurrences"];
+    assert_eq!(found[0]["paragraphs"], 3);
+    assert_eq!((occ[0]["para_start"].as_u64(), occ[0]["para_end"].as_u64()), (Some(1), Some(3)));
+    assert_eq!((occ[1]["para_start"].as_u64(), occ[1]["para_end"].as_u64()), (Some(0), Some(3)));
+}
