@@ -36,6 +36,7 @@ pub mod location;
 pub mod lsh;
 pub mod minhash;
 pub mod normalize;
+pub mod ocr;
 pub mod report;
 pub mod scan;
 pub mod segment;
