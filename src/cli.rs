@@ -103,6 +103,12 @@ pub struct ScanArgs {
     #[arg(long, default_value_t = scan::DEFAULT_SIMHASH_DISTANCE, value_name = "D")]
     pub simhash_distance: u32,
 
+    /// Match only at the threshold. By default paragraphs down to 0.2 below it
+    /// also match when their differences look like OCR noise: scattered
+    /// misread, dropped or extra characters, never a changed word or number.
+    #[arg(long)]
+    pub strict: bool,
+
     /// Hash seed.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -152,6 +158,7 @@ impl ScanArgs {
             lines: self.lines,
             binary: self.binary,
             check_breaks: self.check.contains(&Check::Breaks),
+            ocr: !self.strict,
         };
         p.validate()?;
         Ok(p)

@@ -23,9 +23,14 @@
 //! Jaccard ≥ 0.8.
 
 /// Class of every node `0..n`: the index of its center (a center is its own
-/// class). `edges` are verified pairs; `similarity(a, b)` gives the exact
-/// similarity used for late joiners, which must reach `threshold`.
-pub fn centers(n: usize, edges: &[(u32, u32)], threshold: f64, similarity: impl Fn(u32, u32) -> f64) -> Vec<u32> {
+/// class). `edges` are verified pairs; a late joiner goes to the center it is
+/// most similar to (`similarity`), if `linked` to it.
+pub fn centers(
+    n: usize,
+    edges: &[(u32, u32)],
+    similarity: impl Fn(u32, u32) -> f64,
+    linked: impl Fn(u32, u32) -> bool,
+) -> Vec<u32> {
     // Adjacency in compressed sparse rows.
     let mut degree = vec![0u32; n];
     for &(a, b) in edges {
@@ -74,8 +79,8 @@ pub fn centers(n: usize, edges: &[(u32, u32)], threshold: f64, similarity: impl 
             .filter(|&c| c != v)
             .map(|c| (similarity(v, c), c))
             .max_by(|x, y| x.0.total_cmp(&y.0).then(y.1.cmp(&x.1)));
-        if let Some((s, c)) = best {
-            if s >= threshold {
+        if let Some((_, c)) = best {
+            if linked(v, c) {
                 class[v as usize] = c;
             }
         }
@@ -93,11 +98,11 @@ pub fn centers(n: usize, edges: &[(u32, u32)], threshold: f64, similarity: impl 
 pub const MAX_COHERENT_GROUP: usize = 256;
 
 /// Splits each class of `class` (as from [`centers`]) so that every pair in a
-/// group reaches `threshold`: members are taken in order of similarity to
-/// their center (most similar first) and each joins the first group of its
-/// class whose every member it matches, or starts a new group. Returns the new
+/// group is `linked`: members are taken in order of similarity to their
+/// center (most similar first) and each joins the first group of its class
+/// whose every member it is linked to, or starts a new group. Returns the new
 /// class of every node (the first member of its group).
-pub fn coherent(class: &[u32], threshold: f64, similarity: impl Fn(u32, u32) -> f64) -> Vec<u32> {
+pub fn coherent(class: &[u32], similarity: impl Fn(u32, u32) -> f64, linked: impl Fn(u32, u32) -> bool) -> Vec<u32> {
     let n = class.len();
     let mut members: Vec<Vec<(f64, u32)>> = vec![Vec::new(); n];
     for (v, &c) in class.iter().enumerate() {
@@ -113,9 +118,7 @@ pub fn coherent(class: &[u32], threshold: f64, similarity: impl Fn(u32, u32) -> 
         ms.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         let mut groups: Vec<Vec<u32>> = vec![vec![center as u32]];
         for (_, v) in ms {
-            let home = groups
-                .iter_mut()
-                .find(|g| g.len() < MAX_COHERENT_GROUP && g.iter().all(|&u| similarity(u, v) >= threshold));
+            let home = groups.iter_mut().find(|g| g.len() < MAX_COHERENT_GROUP && g.iter().all(|&u| linked(u, v)));
             match home {
                 Some(g) => g.push(v),
                 None => groups.push(vec![v]),
@@ -137,14 +140,14 @@ mod tests {
     #[test]
     fn star_around_the_original() {
         // 0 is the original; 1, 2, 3 noisy copies, 1 ~ 2 also verified.
-        let c = centers(5, &[(0, 1), (0, 2), (0, 3), (1, 2)], 0.5, |_, _| 0.0);
+        let c = centers(5, &[(0, 1), (0, 2), (0, 3), (1, 2)], |_, _| 0.0, |_, _| false);
         assert_eq!(c, vec![0, 0, 0, 0, 4]);
     }
 
     #[test]
     fn chain_does_not_merge_ends() {
         // 0 ~ 1 ~ 2 ~ 3 ~ 4: centers 1 (takes 0, 2) and 3 (takes 4).
-        let c = centers(5, &[(0, 1), (1, 2), (2, 3), (3, 4)], 0.5, |_, _| 0.0);
+        let c = centers(5, &[(0, 1), (1, 2), (2, 3), (3, 4)], |_, _| 0.0, |_, _| false);
         assert_eq!(c, vec![1, 1, 1, 3, 3]);
     }
 
@@ -152,13 +155,13 @@ mod tests {
     fn lonely_node_joins_a_similar_center() {
         // 0 center of 1, 2; 3 ~ 1 only. 3 joins 0 when similar enough.
         let edges = [(0, 1), (0, 2), (1, 3)];
-        assert_eq!(centers(4, &edges, 0.5, |_, _| 0.6), vec![0, 0, 0, 0]);
-        assert_eq!(centers(4, &edges, 0.5, |_, _| 0.4), vec![0, 0, 0, 3]);
+        assert_eq!(centers(4, &edges, |_, _| 0.6, |_, _| true), vec![0, 0, 0, 0]);
+        assert_eq!(centers(4, &edges, |_, _| 0.4, |_, _| false), vec![0, 0, 0, 3]);
     }
 
     #[test]
     fn no_edges_every_node_alone() {
-        assert_eq!(centers(3, &[], 0.5, |_, _| 1.0), vec![0, 1, 2]);
+        assert_eq!(centers(3, &[], |_, _| 1.0, |_, _| true), vec![0, 1, 2]);
     }
 
     #[test]
@@ -174,7 +177,7 @@ mod tests {
                 _ => 0.1,
             }
         };
-        assert_eq!(coherent(&[0, 0, 0, 0, 4], 0.5, sim), vec![0, 0, 0, 3, 4]);
-        assert_eq!(coherent(&[0, 0, 0, 0, 4], 0.05, sim), vec![0, 0, 0, 0, 4]);
+        assert_eq!(coherent(&[0, 0, 0, 0, 4], sim, |a, b| sim(a, b) >= 0.5), vec![0, 0, 0, 3, 4]);
+        assert_eq!(coherent(&[0, 0, 0, 0, 4], sim, |a, b| sim(a, b) >= 0.05), vec![0, 0, 0, 0, 4]);
     }
 }

@@ -73,10 +73,16 @@ pub struct Params {
     pub binary: bool,
     /// Also report paragraphs cut in two by a stray blank line.
     pub check_breaks: bool,
+    /// Accept pairs down to `threshold - OCR_MARGIN` when their differences
+    /// look like OCR noise.
+    pub ocr: bool,
 }
 
 pub const DEFAULT_THRESHOLD: f64 = 0.6;
 const PAIR_THRESHOLD: f64 = 0.5;
+/// How far below the threshold a pair may match when its differences look
+/// like OCR noise ([`verify::ocr_like`]).
+pub const OCR_MARGIN: f64 = 0.2;
 pub const DEFAULT_NGRAM: usize = 5;
 pub const DEFAULT_MIN_CHARS: usize = 20;
 pub const DEFAULT_NUM_PERM: usize = 128;
@@ -96,14 +102,27 @@ impl Default for Params {
             lines: false,
             binary: false,
             check_breaks: false,
+            ocr: true,
         }
     }
 }
 
 impl Params {
-    /// The banding in force: the explicit one or the one chosen for recall.
+    /// The banding in force: the explicit one or the one chosen for recall
+    /// halfway between the OCR floor and the threshold.
     pub fn banding(&self) -> Banding {
-        self.banding.unwrap_or_else(|| Banding::for_threshold(self.num_perm, self.threshold, lsh::TARGET_RECALL))
+        let aim = (self.ocr_floor() + self.threshold) / 2.0;
+        self.banding.unwrap_or_else(|| Banding::for_threshold(self.num_perm, aim, lsh::TARGET_RECALL))
+    }
+
+    /// Lowest Jaccard similarity at which a pair can still match as a noisy
+    /// copy (the threshold itself without `ocr`).
+    pub fn ocr_floor(&self) -> f64 {
+        if self.ocr {
+            (self.threshold - OCR_MARGIN).max(0.0)
+        } else {
+            self.threshold
+        }
     }
 
     /// Checks ranges; the message names the offending option.
@@ -302,6 +321,8 @@ struct Analyzed {
     items: Vec<Item>,
     /// Shingle set of each item.
     sets: Vec<Vec<u64>>,
+    /// Normalized text of each item, for telling OCR noise from rewording.
+    texts: Vec<String>,
     /// Layout breaks, with `check_breaks`.
     breaks: Vec<Break>,
 }
@@ -380,11 +401,14 @@ pub fn scan(
     drop(keyed);
     // Only representatives' shingle sets are needed from here on.
     let mut sets: Vec<Vec<u64>> = vec![Vec::new(); n_items];
+    let mut texts: Vec<String> = vec![String::new(); n_items];
     for (fi, f) in files.iter_mut().enumerate() {
-        for (li, set) in std::mem::take(&mut f.sets).into_iter().enumerate() {
+        let file_texts = std::mem::take(&mut f.texts);
+        for (li, (set, text)) in std::mem::take(&mut f.sets).into_iter().zip(file_texts).enumerate() {
             let g = offsets[fi] + li;
             if reps[rep_of[g] as usize] as usize == g {
                 sets[g] = set;
+                texts[g] = text;
             }
         }
     }
@@ -426,6 +450,14 @@ pub fn scan(
     // verify
     observer.stage("verify", Some(pairs.len() as u64), Unit::Items);
     let rep_set = |r: u32| -> &[u64] { &sets[reps[r as usize] as usize] };
+    let rep_text = |r: u32| -> &str { &texts[reps[r as usize] as usize] };
+    // Verified: Jaccard reaches `min`, or reaches the OCR floor and the
+    // texts differ only as OCR output does.
+    let floor = params.ocr_floor();
+    let accept = |a: u32, b: u32, min: f64| match verify::jaccard_at_least(rep_set(a), rep_set(b), floor.min(min)) {
+        Some(j) => j >= min || verify::ocr_like(rep_text(a), rep_text(b)),
+        None => false,
+    };
     // Two items of one file that share a paragraph (a cut paragraph's part
     // and the joined whole) never match each other.
     let overlap = |a: u32, b: u32| {
@@ -437,17 +469,12 @@ pub fn scan(
         .par_chunks(4096)
         .flat_map_iter(|chunk| {
             observer.advance(chunk.len() as u64);
-            chunk
-                .iter()
-                .filter(|&&(a, b)| {
-                    !overlap(a, b) && verify::jaccard_at_least(rep_set(a), rep_set(b), params.threshold).is_some()
-                })
-                .copied()
+            chunk.iter().filter(|&&(a, b)| !overlap(a, b) && accept(a, b, params.threshold)).copied()
         })
         .collect();
     let similarity = |a: u32, b: u32| verify::jaccard(rep_set(a), rep_set(b));
-    let class_of_rep = cluster::centers(reps.len(), &verified, params.threshold, similarity);
-    let class_of_rep = cluster::coherent(&class_of_rep, PAIR_THRESHOLD, similarity);
+    let class_of_rep = cluster::centers(reps.len(), &verified, similarity, |a, b| accept(a, b, params.threshold));
+    let class_of_rep = cluster::coherent(&class_of_rep, similarity, |a, b| accept(a, b, PAIR_THRESHOLD));
     lap("verify", &mut t);
 
     // blocks
@@ -547,6 +574,9 @@ fn source_len(s: &Source) -> u64 {
 /// Terminal columns of a snippet in the text report.
 const SNIPPET_WIDTH: usize = 72;
 
+/// Shingle set and normalized text of a paragraph long enough to match.
+type Matchable = (Vec<u64>, String);
+
 /// Paragraphs per parallel batch inside one file.
 const BATCH: usize = 256;
 
@@ -561,16 +591,16 @@ struct Worker {
 impl Worker {
     /// Exact hash of one paragraph and, when it is long enough to match, its
     /// shingle set.
-    fn paragraph(&mut self, raw: &[u8], params: &Params) -> (u128, Option<Vec<u64>>) {
+    fn paragraph(&mut self, raw: &[u8], params: &Params) -> (u128, Option<Matchable>) {
         normalize::normalize(raw, &mut self.normalized, None);
         let hash = xxh3_128(self.normalized.as_bytes());
         let long = self.normalized.chars().count() >= params.min_chars.max(1);
-        (hash, long.then(|| self.shingler.set(&self.normalized, params.ngram, params.seed)))
+        (hash, long.then(|| (self.shingler.set(&self.normalized, params.ngram, params.seed), self.normalized.clone())))
     }
 
     /// Exact hash and shingle set of two paragraphs read as one, when both
     /// have content and together they are long enough.
-    fn joined(&mut self, a: &[u8], b: &[u8], params: &Params) -> Option<(u128, Vec<u64>)> {
+    fn joined(&mut self, a: &[u8], b: &[u8], params: &Params) -> Option<(u128, Vec<u64>, String)> {
         normalize::normalize(b, &mut self.second, None);
         normalize::normalize(a, &mut self.normalized, None);
         if self.normalized.is_empty() || self.second.is_empty() {
@@ -579,7 +609,8 @@ impl Worker {
         self.normalized.push_str(&self.second);
         let long = self.normalized.chars().count() >= params.min_chars.max(1);
         long.then(|| {
-            (xxh3_128(self.normalized.as_bytes()), self.shingler.set(&self.normalized, params.ngram, params.seed))
+            let set = self.shingler.set(&self.normalized, params.ngram, params.seed);
+            (xxh3_128(self.normalized.as_bytes()), set, self.normalized.clone())
         })
     }
 }
@@ -596,7 +627,7 @@ fn analyze(src: Source, params: &Params) -> Result<Analyzed, Diagnostic> {
     }
     let mode = if params.lines { segment::Mode::Lines } else { segment::Mode::Blocks };
     let spans = segment::paragraphs(&data, mode);
-    let analyzed: Vec<(u128, Option<Vec<u64>>)> = spans
+    let analyzed: Vec<(u128, Option<Matchable>)> = spans
         .par_chunks(BATCH)
         .map_init(Worker::default, |w, batch| {
             batch.iter().map(|s| w.paragraph(&data[s.start..s.end], params)).collect::<Vec<_>>()
@@ -610,7 +641,7 @@ fn analyze(src: Source, params: &Params) -> Result<Analyzed, Diagnostic> {
     } else {
         (0..spans.len().saturating_sub(1)).filter(|&i| breaks::open_ended(&text(&spans[i]))).collect()
     };
-    let joined: Vec<Option<(u128, Vec<u64>)>> = cut
+    let joined: Vec<Option<(u128, Vec<u64>, String)>> = cut
         .par_iter()
         .map_init(Worker::default, |w, &i| {
             let (a, b) = (spans[i], spans[i + 1]);
@@ -620,16 +651,19 @@ fn analyze(src: Source, params: &Params) -> Result<Analyzed, Diagnostic> {
     let mut hashes = Vec::with_capacity(spans.len());
     let mut items = Vec::new();
     let mut sets = Vec::new();
+    let mut texts = Vec::new();
     let mut joined = cut.iter().zip(joined).peekable();
-    for (i, (hash, set)) in analyzed.into_iter().enumerate() {
+    for (i, (hash, long)) in analyzed.into_iter().enumerate() {
         hashes.push(hash);
-        if let Some(set) = set {
+        if let Some((set, text)) = long {
             items.push(Item { first: i as u32, last: i as u32, hash });
             sets.push(set);
+            texts.push(text);
         }
-        if let Some((_, Some((hash, set)))) = joined.next_if(|(&c, _)| c == i) {
+        if let Some((_, Some((hash, set, text)))) = joined.next_if(|(&c, _)| c == i) {
             items.push(Item { first: i as u32, last: i as u32 + 1, hash });
             sets.push(set);
+            texts.push(text);
         }
     }
     let breaks =
@@ -645,6 +679,7 @@ fn analyze(src: Source, params: &Params) -> Result<Analyzed, Diagnostic> {
         hashes,
         items,
         sets,
+        texts,
         breaks,
     })
 }

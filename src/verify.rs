@@ -48,6 +48,53 @@ pub fn jaccard_at_least(a: &[u64], b: &[u64], threshold: f64) -> Option<f64> {
     (j >= threshold).then_some(j)
 }
 
+/// Whether two normalized texts differ the way OCR output differs from its
+/// source: characters mostly aligned (at least [`OCR_ALIGNED`] of the longer
+/// text) and every difference short (at most [`OCR_MAX_RUN`] characters in a
+/// row: a misread glyph, `rn` for `m`, a dropped character), not a reworded
+/// phrase; and no digit replaced by a digit, added or dropped — `0508` and
+/// `0307` are different numbers, while `O`/`0` and `l`/`1` are misreadings. Texts whose Jaccard index is below the
+/// threshold but whose differences are all of this kind are noisy copies.
+pub fn ocr_like(a: &str, b: &str) -> bool {
+    let (la, lb) = (a.chars().count(), b.chars().count());
+    let longest = la.max(lb);
+    if longest == 0 {
+        return true;
+    }
+    // Cheap bound first: the length difference alone is unaligned.
+    if (la.min(lb) as f64) < OCR_ALIGNED * longest as f64 {
+        return false;
+    }
+    let diff = similar::TextDiff::configure()
+        .algorithm(similar::Algorithm::Myers)
+        .timeout(std::time::Duration::from_millis(50))
+        .diff_chars(a, b);
+    let old: Vec<char> = a.chars().collect();
+    let new: Vec<char> = b.chars().collect();
+    let digits = |s: &[char]| s.iter().filter(|c| c.is_ascii_digit()).count();
+    let (mut aligned, mut run, mut worst) = (0usize, 0usize, 0usize);
+    for op in diff.ops() {
+        let (o, n) = (&old[op.old_range()], &new[op.new_range()]);
+        match *op {
+            similar::DiffOp::Equal { len, .. } => {
+                aligned += len;
+                run = 0;
+                continue;
+            }
+            similar::DiffOp::Replace { .. } if digits(o) > 0 && digits(n) > 0 => return false,
+            _ if digits(o) + digits(n) > 0 && (o.is_empty() || n.is_empty()) => return false,
+            _ => run += o.len().max(n.len()),
+        }
+        worst = worst.max(run);
+    }
+    worst <= OCR_MAX_RUN && aligned as f64 >= OCR_ALIGNED * longest as f64
+}
+
+/// Share of the longer text that must align for [`ocr_like`].
+pub const OCR_ALIGNED: f64 = 0.85;
+/// Longest run of differing characters [`ocr_like`] accepts.
+pub const OCR_MAX_RUN: usize = 3;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -65,6 +112,26 @@ mod tests {
         ];
         for (a, b, want) in cases {
             assert_eq!(jaccard(a, b), *want);
+        }
+    }
+
+    #[test]
+    fn ocr_like_table() {
+        let cases: &[(&str, &str, bool)] = &[
+            ("考生须凭本人准考证有效身份证件经人脸识别", "考生须凭本人准考证有效身份证件经人脸识别", true),
+            ("考生须凭本人准考证有效身份证件经人脸识别", "考生须凭本入准考证有效身份证仵经人脸识别", true),
+            ("自己已经完成了未来的工作任务", "自已己经完成了末来的工作任务", true),
+            ("thecommitteemetontuesdaytoreviewthebudget", "thecornmitteemetontuesdaytoreviewthebudgct", true),
+            ("thecommitteemetontuesdaytoreviewthebudget", "thecommitteemetonfridaytoreviewthebudget", false),
+            ("thispageistextscalc01funcnowxhp", "thispageistextscalc01funcdatevaluexhp", false),
+            ("thispageistextscalc0105080100xhp", "thispageistextscalc0103070000xhp", false),
+            ("chapter12ofthereport", "chapter1ofthereport", false),
+            ("chapter10ofthereport", "chapterl0ofthereport", true),
+            ("abcdefghij", "abc", false),
+            ("", "", true),
+        ];
+        for (a, b, want) in cases {
+            assert_eq!(ocr_like(a, b), *want, "{a:?} / {b:?}");
         }
     }
 

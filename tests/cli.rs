@@ -1159,3 +1159,27 @@ fn block_of_three_matches_the_same_text_in_four_paragraphs() {
     assert_eq!((occ[0]["para_start"].as_u64(), occ[0]["para_end"].as_u64()), (Some(1), Some(3)));
     assert_eq!((occ[1]["para_start"].as_u64(), occ[1]["para_end"].as_u64()), (Some(0), Some(3)));
 }
+
+#[test]
+fn ocr_noisy_copy_matches_below_the_threshold_but_other_numbers_do_not() {
+    let clean = "考生须凭本人准考证、有效身份证件，经人脸识别验证通过后，方可进入考场参加考试。自己已经完成了未来的工作任务。";
+    // Three misread glyphs (人/入, 件/仵, 未/末) spread over the text.
+    let noisy = "考生须凭本入准考证、有效身份证仵，经人脸识别验证通过后，方可进入考场参加考试。自己已经完成了末来的工作任务。";
+    let other = "本报讯 第0508号文件已于2023年5月24日印发，请各单位按照要求认真贯彻落实。";
+    let other2 = "本报讯 第0307号文件已于2021年3月17日印发，请各单位按照要求认真贯彻落实。";
+    let dir = Dir::new();
+    dir.create("a.txt", format!("{clean}\n\n{other}\n"));
+    dir.create("b.txt", format!("{noisy}\n\n{other2}\n"));
+    let o = dir.scan(&["--format", "json", "a.txt", "b.txt"]);
+    assert_code(&o, 1);
+    let lines = json_lines(&o);
+    let found = findings(&lines);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    let j = found[0]["similarity"].as_f64().unwrap();
+    assert!(j < 0.6, "the noisy copy is below the threshold: {j}");
+    assert_eq!(found[0]["occurrences"][0]["para_start"], 0);
+    assert_eq!(found[0]["occurrences"][1]["para_start"], 0);
+    // --strict matches only at the threshold.
+    let strict = dir.scan(&["--strict", "--format", "json", "a.txt", "b.txt"]);
+    assert_code(&strict, 0);
+}

@@ -60,6 +60,7 @@ pub fn begin(result: &ScanResult) -> Value {
             "seed": p.seed,
             "segment": if p.lines { "lines" } else { "paragraphs" },
             "binary": p.binary,
+            "ocr_floor": p.ocr_floor(),
             "check_breaks": p.check_breaks,
             "normalization": crate::normalize::VERSION,
         }
