@@ -1162,9 +1162,11 @@ fn block_of_three_matches_the_same_text_in_four_paragraphs() {
 
 #[test]
 fn ocr_noisy_copy_matches_below_the_threshold_but_other_numbers_do_not() {
-    let clean = "考生须凭本人准考证、有效身份证件，经人脸识别验证通过后，方可进入考场参加考试。自己已经完成了未来的工作任务。";
+    let clean =
+        "考生须凭本人准考证、有效身份证件，经人脸识别验证通过后，方可进入考场参加考试。自己已经完成了未来的工作任务。";
     // Three misread glyphs (人/入, 件/仵, 未/末) spread over the text.
-    let noisy = "考生须凭本入准考证、有效身份证仵，经人脸识别验证通过后，方可进入考场参加考试。自己已经完成了末来的工作任务。";
+    let noisy =
+        "考生须凭本入准考证、有效身份证仵，经人脸识别验证通过后，方可进入考场参加考试。自己已经完成了末来的工作任务。";
     let other = "本报讯 第0508号文件已于2023年5月24日印发，请各单位按照要求认真贯彻落实。";
     let other2 = "本报讯 第0307号文件已于2021年3月17日印发，请各单位按照要求认真贯彻落实。";
     let dir = Dir::new();
