@@ -19,6 +19,7 @@
 //! own, it takes the parts' place in the file's label sequence, so a copy
 //! printed whole elsewhere is one finding with the two parts as one occurrence.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -33,6 +34,7 @@ use crate::location::{self, Position};
 use crate::lsh::{self, Banding};
 use crate::minhash::OnePermutation;
 use crate::normalize;
+use crate::ocr;
 use crate::segment::{self, Span};
 use crate::shingle::Shingler;
 use crate::simhash;
@@ -195,6 +197,13 @@ pub struct Occurrence {
     /// Paragraph indices (0-based, per file), both inclusive.
     pub para_start: usize,
     pub para_end: usize,
+    /// Page of an OCR file's first block of the occurrence (1-based).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page: Option<u32>,
+    /// Box `[x, y, width, height]` on that page around the occurrence's
+    /// blocks there, in the OCR file's units.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bbox: Option<[i64; 4]>,
     /// The start of the text on one line, for human readers.
     #[serde(skip)]
     pub snippet: String,
@@ -325,6 +334,8 @@ struct Analyzed {
     texts: Vec<String>,
     /// Layout breaks, with `check_breaks`.
     breaks: Vec<Break>,
+    /// The OCR blocks that are the paragraphs of an OCR file.
+    blocks: Option<Vec<ocr::Block>>,
 }
 
 /// Scans `sources` (see [`source::discover`]) with `params`.
@@ -625,29 +636,42 @@ fn analyze(src: Source, params: &Params) -> Result<Analyzed, Diagnostic> {
             "binary file (NUL byte in the first 8 KiB), skipped; --binary scans it",
         ));
     }
-    let mode = if params.lines { segment::Mode::Lines } else { segment::Mode::Blocks };
-    let spans = segment::paragraphs(&data, mode);
-    let analyzed: Vec<(u128, Option<Matchable>)> = spans
+    // OCR files: paragraphs are the text blocks, located at their elements.
+    let path = match &src.origin {
+        source::Origin::File { path, .. } => Some(path.as_path()),
+        _ => None,
+    };
+    let blocks = match ocr::detect(path, &data) {
+        Some(format) => Some(ocr::parse(format, &data).map_err(|e| Diagnostic::error(&src.name, e.to_string()))?),
+        None => None,
+    };
+    let spans = match &blocks {
+        Some(blocks) => blocks.iter().map(|b| Span { start: b.start, end: b.end }).collect(),
+        None => {
+            let mode = if params.lines { segment::Mode::Lines } else { segment::Mode::Blocks };
+            segment::paragraphs(&data, mode)
+        }
+    };
+    let text = |i: usize| -> &[u8] {
+        match &blocks {
+            Some(blocks) => blocks[i].text.as_bytes(),
+            None => &data[spans[i].start..spans[i].end],
+        }
+    };
+    let analyzed: Vec<(u128, Option<Matchable>)> = (0..spans.len())
+        .collect::<Vec<_>>()
         .par_chunks(BATCH)
-        .map_init(Worker::default, |w, batch| {
-            batch.iter().map(|s| w.paragraph(&data[s.start..s.end], params)).collect::<Vec<_>>()
-        })
+        .map_init(Worker::default, |w, batch| batch.iter().map(|&i| w.paragraph(text(i), params)).collect::<Vec<_>>())
         .flatten_iter()
         .collect();
     // Paragraphs that may continue into the next one, read whole as well.
-    let text = |s: &Span| String::from_utf8_lossy(&data[s.start..s.end]);
-    let cut: Vec<usize> = if params.lines {
+    let cut: Vec<usize> = if params.lines && blocks.is_none() {
         Vec::new()
     } else {
-        (0..spans.len().saturating_sub(1)).filter(|&i| breaks::open_ended(&text(&spans[i]))).collect()
+        (0..spans.len().saturating_sub(1)).filter(|&i| breaks::open_ended(&String::from_utf8_lossy(text(i)))).collect()
     };
-    let joined: Vec<Option<(u128, Vec<u64>, String)>> = cut
-        .par_iter()
-        .map_init(Worker::default, |w, &i| {
-            let (a, b) = (spans[i], spans[i + 1]);
-            w.joined(&data[a.start..a.end], &data[b.start..b.end], params)
-        })
-        .collect();
+    let joined: Vec<Option<(u128, Vec<u64>, String)>> =
+        cut.par_iter().map_init(Worker::default, |w, &i| w.joined(text(i), text(i + 1), params)).collect();
     let mut hashes = Vec::with_capacity(spans.len());
     let mut items = Vec::new();
     let mut sets = Vec::new();
@@ -666,8 +690,12 @@ fn analyze(src: Source, params: &Params) -> Result<Analyzed, Diagnostic> {
             texts.push(text);
         }
     }
-    let breaks =
-        if params.check_breaks && !params.lines { located_breaks(&src.name, &data, &spans) } else { Vec::new() };
+    // A stray blank line is a thing of plain text.
+    let breaks = if params.check_breaks && !params.lines && blocks.is_none() {
+        located_breaks(&src.name, &data, &spans)
+    } else {
+        Vec::new()
+    };
     // Inputs that cannot be read a second time keep their bytes for the report.
     let keep = !matches!(src.origin, source::Origin::File { fifo: false, .. });
     Ok(Analyzed {
@@ -681,6 +709,7 @@ fn analyze(src: Source, params: &Params) -> Result<Analyzed, Diagnostic> {
         sets,
         texts,
         breaks,
+        blocks,
     })
 }
 
@@ -775,6 +804,8 @@ fn finding<'a>(
                 col_end: 0,
                 para_start: first,
                 para_end: last,
+                page: f.blocks.as_ref().map(|b| b[first].page),
+                bbox: f.blocks.as_ref().map(|b| page_box(&b[first..=last])),
                 snippet: String::new(),
             }
         })
@@ -814,6 +845,16 @@ fn finding<'a>(
         paragraphs: r.len as usize,
         occurrences,
     }
+}
+
+/// The box around `blocks` on the first one's page.
+fn page_box(blocks: &[ocr::Block]) -> [i64; 4] {
+    let page = blocks[0].page;
+    let boxes = blocks.iter().filter(|b| b.page == page).map(|b| b.bbox);
+    let (x0, y0, x1, y1) = boxes.fold((i64::MAX, i64::MAX, i64::MIN, i64::MIN), |(x0, y0, x1, y1), [x, y, w, h]| {
+        (x0.min(x), y0.min(y), x1.max(x + w), y1.max(y + h))
+    });
+    [x0, y0, x1 - x0, y1 - y0]
 }
 
 /// Start, end and snippet of one occurrence.
@@ -861,7 +902,18 @@ fn locate_findings(findings: &mut [Finding], files: &[Analyzed], diagnostics: &m
                 .enumerate()
                 .map(|(i, &(fi, oi))| {
                     let o = &findings[fi].occurrences[oi];
-                    (pos[2 * i], pos[2 * i + 1], snippet(&data[o.byte_start..o.byte_end], SNIPPET_WIDTH))
+                    let text = match &a.blocks {
+                        // The recognised text, not the markup around it.
+                        Some(blocks) => Cow::Owned(
+                            blocks[o.para_start..=o.para_end]
+                                .iter()
+                                .map(|b| b.text.as_str())
+                                .collect::<Vec<_>>()
+                                .join("\n"),
+                        ),
+                        None => String::from_utf8_lossy(&data[o.byte_start..o.byte_end]),
+                    };
+                    (pos[2 * i], pos[2 * i + 1], snippet(text.as_bytes(), SNIPPET_WIDTH))
                 })
                 .collect())
         })
@@ -985,6 +1037,8 @@ mod tests {
             col_end: 0,
             para_start: 0,
             para_end: 0,
+            page: None,
+            bbox: None,
             snippet: String::new(),
         };
         let finding = |occurrences| Finding { id: 0, kind: Kind::Exact, similarity: 1.0, paragraphs: 1, occurrences };

@@ -1185,3 +1185,60 @@ fn ocr_noisy_copy_matches_below_the_threshold_but_other_numbers_do_not() {
     let strict = dir.scan(&["--strict", "--format", "json", "a.txt", "b.txt"]);
     assert_code(&strict, 0);
 }
+
+#[test]
+fn ocr_files_give_the_same_findings_as_their_plain_text_with_pages_and_boxes() {
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ocr");
+    let shape = |name: &str| -> (Vec<Value>, Vec<Value>) {
+        let o = doublet().current_dir(&fixtures).args(["scan", "--format", "json", name]).output().unwrap();
+        assert_code(&o, 1);
+        let lines = json_lines(&o);
+        let found: Vec<Value> = findings(&lines).into_iter().cloned().collect();
+        let shape = found
+            .iter()
+            .map(|f| {
+                let occ: Vec<Value> = f["occurrences"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|o| serde_json::json!([o["para_start"], o["para_end"]]))
+                    .collect();
+                serde_json::json!({"kind": f["kind"], "similarity": f["similarity"], "paragraphs": f["paragraphs"], "occ": occ})
+            })
+            .collect();
+        (shape, found)
+    };
+    let (plain, plain_found) = shape("notice.txt");
+    assert_eq!(plain.len(), 1);
+    assert!(plain_found[0]["occurrences"][0].get("page").is_none());
+    for name in ["notice.alto.xml", "notice.hocr", "notice.page.xml"] {
+        let (got, found) = shape(name);
+        assert_eq!(got, plain, "{name}");
+        let data = std::fs::read(fixtures.join(name)).unwrap();
+        for o in found[0]["occurrences"].as_array().unwrap() {
+            assert_eq!(o["page"].as_u64(), Some(1), "{name}: {o}");
+            let bbox: Vec<i64> = o["bbox"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).collect();
+            assert!(bbox.len() == 4 && bbox[2] > 0 && bbox[3] > 0, "{name}: {o}");
+            // Byte ranges point at the block elements in the raw file.
+            let (s, e) = (o["byte_start"].as_u64().unwrap() as usize, o["byte_end"].as_u64().unwrap() as usize);
+            assert_eq!(data[s], b'<', "{name}");
+            assert_eq!(data[e - 1], b'>', "{name}");
+            assert_eq!(data[..s].iter().filter(|&&c| c == b'\n').count() as u64 + 1, o["line_start"].as_u64().unwrap());
+        }
+    }
+    // The text report names the page and the box.
+    let o = doublet().current_dir(&fixtures).args(["scan", "notice.alto.xml"]).output().unwrap();
+    assert!(stdout(&o).contains("(page 1, box "), "{}", describe(&o));
+}
+
+#[test]
+fn damaged_ocr_file_is_an_error_naming_it_and_the_rest_is_scanned() {
+    let dir = Dir::new();
+    dir.create("bad.alto.xml", "<?xml version=\"1.0\"?>\n<alto xmlns=\"http://www.loc.gov/standards/alto/ns-v4#\"><Layout><Page>\n<TextBlock HPOS=\"1\"");
+    dir.create("a.txt", format!("{P1}\n\n{P1}\n"));
+    let o = dir.scan(&["bad.alto.xml", "a.txt"]);
+    assert_code(&o, 2);
+    let err = stderr(&o);
+    assert!(err.contains("doublet: bad.alto.xml: ALTO"), "{err}");
+    assert!(stdout(&o).contains("a.txt:1:1"), "{}", describe(&o));
+}

@@ -49,9 +49,13 @@ impl Report for Text {
                 paint(RESET),
             )?;
             for o in &f.occurrences {
+                let page = match (o.page, o.bbox) {
+                    (Some(p), Some([x, y, w, h])) => format!(" (page {p}, box {x},{y} {w}×{h})"),
+                    _ => String::new(),
+                };
                 writeln!(
                     out,
-                    "  {}{}{}:{}{}:{}-{}:{}{}  {}",
+                    "  {}{}{}:{}{}:{}-{}:{}{}{page}  {}",
                     paint(MAGENTA),
                     o.path,
                     paint(RESET),
