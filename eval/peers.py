@@ -323,7 +323,7 @@ def worker(a):
         t["end"] = time.time()
         stages = ["start", "read", "shingle", "candidates", "verify", "end"]
         out.write(json.dumps({"type": "summary", "files": len(files), "paragraphs": len(paras),
-                              "matchable_paragraphs": sum(len(g) for g in groups.values()),
+                              "matchable_items": sum(len(g) for g in groups.values()),
                               "exact_groups": len(reps), "candidate_pairs": len(cands), "verified_pairs": verified,
                               "findings": len(findings),
                               "timings": {stages[i + 1]: round(t[stages[i + 1]] - t[stages[i]], 3) for i in range(5)},

@@ -77,7 +77,7 @@ pub fn summary(result: &ScanResult) -> Value {
         "files": s.files,
         "bytes": s.bytes,
         "paragraphs": s.paragraphs,
-        "matchable_paragraphs": s.matchable,
+        "matchable_items": s.matchable,
         "exact_groups": s.exact_groups,
         "candidate_pairs": s.candidate_pairs,
         "verified_pairs": s.verified_pairs,
