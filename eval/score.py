@@ -11,7 +11,9 @@ ignored. A path is matched to the corpus on its part from the last "docs/" on.
 
 Definitions
 * An occurrence COVERS a paragraph of the corpus when it overlaps at least half of the
-  paragraph's bytes. Its origins are the origin ids (truth.json) of the paragraphs it covers.
+  paragraph's bytes, or when it is marked "partial" (a passage inside a longer paragraph, as
+  doublet reports the place of a quoted paragraph) and lies inside the paragraph (at least 90%
+  of its bytes). Its origins are the origin ids (truth.json) of the paragraphs it covers.
 * RECALL. Every planted pair (truth.json events[].pairs: source paragraph(s) -> copy
   paragraph(s)) is FOUND when a finding has one occurrence covering a source paragraph and
   another occurrence covering a copy paragraph of the pair. Findings chain: when one finding
@@ -112,8 +114,9 @@ class Corpus:
             self._split[path] = [p[0] for p in paragraphs(self.data(path))]
         return self._split[path]
 
-    def covered(self, path, s, e):
-        """Truth paragraphs of path overlapped by [s, e) over at least half their bytes."""
+    def covered(self, path, s, e, partial=False):
+        """Truth paragraphs of path overlapped by [s, e) over at least half their bytes, or,
+        for a partial occurrence, holding at least 90% of [s, e)."""
         lst = self.paras.get(path)
         if not lst:
             return []
@@ -121,7 +124,8 @@ class Corpus:
         out = []
         while i < len(lst) and lst[i][0] < e:
             ps, pe = lst[i][0], lst[i][1]
-            if 2 * (min(e, pe) - max(s, ps)) >= pe - ps:
+            overlap = min(e, pe) - max(s, ps)
+            if 2 * overlap >= pe - ps or (partial and 10 * overlap >= 9 * (e - s)):
                 out.append(lst[i])
             i += 1
         return out
@@ -201,7 +205,7 @@ def score(corpus_dir, report_path, missed_out=None):
                 path = rel(o["path"])
                 occ_checked += 1
                 check_location(corpus, path, o, errors)
-                cov = corpus.covered(path, o["byte_start"], o["byte_end"])
+                cov = corpus.covered(path, o["byte_start"], o["byte_end"], o.get("partial", False))
                 origins = frozenset().union(*(p[2] for p in cov)) if cov else frozenset()
                 occ.append((path, o["byte_start"], o["byte_end"], cov, origins))
             # recall: union the covered paragraphs of one origin found in two occurrences

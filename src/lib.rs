@@ -37,6 +37,7 @@ pub mod lsh;
 pub mod minhash;
 pub mod normalize;
 pub mod ocr;
+pub mod passages;
 pub mod report;
 pub mod scan;
 pub mod segment;

@@ -35,6 +35,7 @@ use crate::lsh::{self, Banding};
 use crate::minhash::OnePermutation;
 use crate::normalize;
 use crate::ocr;
+use crate::passages;
 use crate::segment::{self, Span};
 use crate::shingle::Shingler;
 use crate::simhash;
@@ -172,12 +173,19 @@ pub enum Unit {
 pub struct Silent;
 impl Observer for Silent {}
 
-/// Exact: every paragraph of every occurrence has the same normalized text.
+/// Exact: every paragraph of every occurrence has the same normalized text;
+/// near: similar blocks of whole paragraphs; containment and passage: parts
+/// of paragraphs ([`crate::passages`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     Exact,
     Near,
+    /// A paragraph found whole inside a longer one (the second and further
+    /// occurrences are the passages inside the longer paragraphs).
+    Containment,
+    /// A passage shared by two otherwise different paragraphs.
+    Passage,
 }
 
 /// One place where a repeated block occurs.
@@ -207,6 +215,13 @@ pub struct Occurrence {
     /// The start of the text on one line, for human readers.
     #[serde(skip)]
     pub snippet: String,
+    /// For a part of a paragraph: its normalized character range, turned
+    /// into the byte range when locations are filled in.
+    #[serde(skip)]
+    pub part: Option<(usize, usize)>,
+    /// The occurrence is a passage inside a longer paragraph.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub partial: bool,
 }
 
 /// A block of paragraphs found at two or more places.
@@ -538,10 +553,84 @@ pub fn scan(
         repeats.par_iter().map(|r| finding(r, &files, &chosen, range_of, set_of)).collect();
     lap("blocks", &mut t);
 
+    // passages: containment and shared passages between single paragraphs
+    // that matched nothing alike.
+    observer.stage("passages", None, Unit::Items);
+    let mut label_of: Vec<Vec<Option<u32>>> = files.iter().map(|f| vec![None; f.spans.len()]).collect();
+    for (fi, (items, labels)) in chosen.iter().zip(&sequences).enumerate() {
+        for (&g, &label) in items.iter().zip(labels) {
+            let (first, last) = range_of(g);
+            label_of[fi][first..=last].fill(label);
+        }
+    }
+    let singles: Vec<u32> = (0..reps.len() as u32)
+        .filter(|&r| {
+            let (_, first, last) = place_of[reps[r as usize] as usize];
+            first == last
+        })
+        .collect();
+    let single_sets: Vec<&[u64]> = singles.iter().map(|&r| rep_set(r)).collect();
+    let passage_findings: Vec<Finding> = passages::candidate_pairs(&single_sets)
+        .par_iter()
+        .filter_map(|&(x, y, _)| {
+            let (rx, ry) = (singles[x as usize], singles[y as usize]);
+            let (fx, px, _) = place_of[reps[rx as usize] as usize];
+            let (fy, py, _) = place_of[reps[ry as usize] as usize];
+            let (lx, ly) = (label_of[fx as usize][px as usize], label_of[fy as usize][py as usize]);
+            if (fx, px) == (fy, py) || (lx.is_some() && lx == ly) {
+                return None;
+            }
+            let shared = passage(rep_text(rx), rep_text(ry), rep_set(ry), params)?;
+            // A heading restated by the paragraph right after it (headline
+            // and lead) is layout, not a quoted passage.
+            let (inner, outer) = if shared.x.is_none() { ((fx, px), (fy, py)) } else { ((fy, py), (fx, px)) };
+            if shared.kind == Kind::Containment && inner.0 == outer.0 && outer.1 == inner.1 + 1 {
+                return None;
+            }
+            let occurrence = |f: u32, p: u32, part: Option<(usize, usize)>| {
+                let a = &files[f as usize];
+                let span = a.spans[p as usize];
+                Occurrence {
+                    file: f as usize,
+                    path: a.source.name.clone(),
+                    byte_start: span.start,
+                    byte_end: span.end,
+                    line_start: 0,
+                    col_start: 0,
+                    line_end: 0,
+                    col_end: 0,
+                    para_start: p as usize,
+                    para_end: p as usize,
+                    page: a.blocks.as_ref().map(|b| b[p as usize].page),
+                    bbox: a.blocks.as_ref().map(|b| b[p as usize].bbox),
+                    snippet: String::new(),
+                    // Inside OCR blocks the element is the finest location.
+                    part: if a.blocks.is_some() { None } else { part },
+                    partial: part.is_some(),
+                }
+            };
+            let occurrences = vec![occurrence(fx, px, shared.x), occurrence(fy, py, shared.y)];
+            Some(Finding { id: 0, kind: shared.kind, similarity: shared.similarity, paragraphs: 1, occurrences })
+        })
+        .collect();
+    findings.extend(merge_by_occurrence(passage_findings));
+    lap("passages", &mut t);
+
     // locations
     observer.stage("report", None, Unit::Items);
     locate_findings(&mut findings, &files, &mut diagnostics);
     findings.retain(|f| f.occurrences.len() >= 2);
+    let kind_order = |k: Kind| k as u8;
+    findings.sort_by(|a, b| {
+        let (x, y) = (&a.occurrences[0], &b.occurrences[0]);
+        (x.file, x.byte_start, std::cmp::Reverse(x.byte_end), kind_order(a.kind))
+            .cmp(&(y.file, y.byte_start, std::cmp::Reverse(y.byte_end), kind_order(b.kind)))
+            .then_with(|| {
+                let key =
+                    |f: &Finding| f.occurrences.iter().map(|o| (o.file, o.byte_start, o.byte_end)).collect::<Vec<_>>();
+                key(a).cmp(&key(b))
+            })
+    });
     for (i, f) in findings.iter_mut().enumerate() {
         f.id = i + 1;
     }
@@ -807,6 +896,8 @@ fn finding<'a>(
                 page: f.blocks.as_ref().map(|b| b[first].page),
                 bbox: f.blocks.as_ref().map(|b| page_box(&b[first..=last])),
                 snippet: String::new(),
+                part: None,
+                partial: false,
             }
         })
         .collect();
@@ -857,8 +948,144 @@ fn page_box(blocks: &[ocr::Block]) -> [i64; 4] {
     [x0, y0, x1 - x0, y1 - y0]
 }
 
-/// Start, end and snippet of one occurrence.
-type Located = (Position, Position, String);
+/// Byte range, start, end and snippet of one occurrence.
+type Located = (usize, usize, Position, Position, String);
+
+/// The byte range of the normalized characters `part` of the paragraph
+/// `data[start..end]`, through the normalization's offset map.
+fn part_bytes(data: &[u8], start: usize, end: usize, part: (usize, usize)) -> (usize, usize) {
+    let mut normalized = String::new();
+    let mut offsets = Vec::new();
+    normalize::normalize(&data[start..end], &mut normalized, Some(&mut offsets));
+    if part.0 >= part.1 || part.1 > offsets.len() {
+        return (start, end);
+    }
+    let first = start + offsets[part.0] as usize;
+    let last = start + offsets[part.1 - 1] as usize;
+    // End after the last character (one byte for an invalid sequence).
+    let len = (1..=4).find(|&l| last + l <= end && std::str::from_utf8(&data[last..last + l]).is_ok()).unwrap_or(1);
+    (first, last + len)
+}
+
+/// What two paragraphs share, when it is a containment or a passage.
+struct Shared {
+    kind: Kind,
+    similarity: f64,
+    /// Normalized character ranges of the shared part in each paragraph;
+    /// `None` for a paragraph contained whole.
+    x: Option<(usize, usize)>,
+    y: Option<(usize, usize)>,
+}
+
+/// Shortest shared passage reported, in normalized characters.
+const PASSAGE_MIN_CHARS: usize = 60;
+/// Share of a paragraph that must lie in the other for containment.
+const CONTAINED: f64 = 0.8;
+
+/// Aligns two paragraphs (normalized texts, and y's shingle set): one contained
+/// in the other (at least [`CONTAINED`] of it, and the container at most
+/// half shared), or a passage of at least [`PASSAGE_MIN_CHARS`] in both.
+fn passage(tx: &str, ty: &str, sy: &[u64], params: &Params) -> Option<Shared> {
+    let n = params.ngram;
+    let mut shingler = Shingler::default();
+    let mut hx = Vec::new();
+    let mut hy = Vec::new();
+    shingler.hashes(tx, n, params.seed, &mut hx);
+    shingler.hashes(ty, n, params.seed, &mut hy);
+    let (x0, x1, cx) = passages::shared_run(&hx, sy, n)?;
+    // The passage in y is the one that matches x's passage, not merely the
+    // longest stretch of y found anywhere in x.
+    let mut in_x: Vec<u64> = hx[x0..=(x1 - n).min(hx.len() - 1)].to_vec();
+    in_x.sort_unstable();
+    in_x.dedup();
+    let (y0, y1, cy) = passages::shared_run(&hy, &in_x, n)?;
+    let (cx_, cy_): (Vec<char>, Vec<char>) = (tx.chars().collect(), ty.chars().collect());
+    if !informative(&cx_[x0..x1], &hx[x0..=(x1 - n).min(hx.len() - 1)])
+        || !informative(&cy_[y0..y1], &hy[y0..=(y1 - n).min(hy.len() - 1)])
+    {
+        return None;
+    }
+    let (lx, ly) = (cx_.len(), cy_.len());
+    let (covx, covy) = ((x1 - x0) as f64 / lx as f64, (y1 - y0) as f64 / ly as f64);
+    // Shingles of the passage found in the other text.
+    let density =
+        |count: usize, start: usize, end: usize| count as f64 / (end - start + 1).saturating_sub(n).max(1) as f64;
+    if covx >= CONTAINED && covy <= 0.5 {
+        Some(Shared { kind: Kind::Containment, similarity: density(cx, 0, lx).min(1.0), x: None, y: Some((y0, y1)) })
+    } else if covy >= CONTAINED && covx <= 0.5 {
+        Some(Shared { kind: Kind::Containment, similarity: density(cy, 0, ly).min(1.0), x: Some((x0, x1)), y: None })
+    } else if covx < CONTAINED && covy < CONTAINED && x1 - x0 >= PASSAGE_MIN_CHARS && y1 - y0 >= PASSAGE_MIN_CHARS {
+        Some(Shared {
+            kind: Kind::Passage,
+            similarity: density(cx, x0, x1).min(1.0),
+            x: Some((x0, x1)),
+            y: Some((y0, y1)),
+        })
+    } else {
+        None
+    }
+}
+
+/// Whether a shared stretch of normalized text carries content: mostly
+/// letters, digits or ideographs (not a ruled table of box-drawing symbols),
+/// and mostly distinct shingles (not one repeated pattern).
+fn informative(chars: &[char], shingles: &[u64]) -> bool {
+    let alnum = chars.iter().filter(|c| c.is_alphanumeric()).count();
+    let mut distinct = shingles.to_vec();
+    distinct.sort_unstable();
+    distinct.dedup();
+    alnum * 2 >= chars.len() && distinct.len() * 2 >= shingles.len()
+}
+
+/// Joins containment findings that share their contained paragraph (one
+/// paragraph quoted in several others is one finding); a finding never holds
+/// two occurrences in one paragraph.
+fn merge_by_occurrence(findings: Vec<Finding>) -> Vec<Finding> {
+    let key = |o: &Occurrence| (o.file, o.para_start);
+    let mut owner: std::collections::HashMap<(usize, usize), usize> = Default::default();
+    let mut parent: Vec<usize> = (0..findings.len()).collect();
+    fn root(parent: &mut [usize], mut x: usize) -> usize {
+        while parent[x] != x {
+            parent[x] = parent[parent[x]];
+            x = parent[x];
+        }
+        x
+    }
+    for (i, f) in findings.iter().enumerate() {
+        for o in f.occurrences.iter().filter(|o| f.kind == Kind::Containment && !o.partial) {
+            if let Some(&j) = owner.get(&key(o)) {
+                let (a, b) = (root(&mut parent, i), root(&mut parent, j));
+                parent[a.max(b)] = a.min(b);
+            } else {
+                owner.insert(key(o), i);
+            }
+        }
+    }
+    let mut groups: std::collections::BTreeMap<usize, Finding> = Default::default();
+    for (i, f) in findings.into_iter().enumerate() {
+        let r = root(&mut parent, i);
+        match groups.get_mut(&r) {
+            None => {
+                groups.insert(r, f);
+            }
+            Some(g) => {
+                g.similarity = g.similarity.min(f.similarity);
+                if g.kind != f.kind {
+                    g.kind = Kind::Passage;
+                }
+                g.occurrences.extend(f.occurrences);
+            }
+        }
+    }
+    groups
+        .into_values()
+        .map(|mut f| {
+            f.occurrences.sort_by_key(|o| (o.file, o.para_start, o.partial));
+            f.occurrences.dedup_by_key(|o| (o.file, o.para_start));
+            f
+        })
+        .collect()
+}
 
 /// Fills in lines, columns and snippets, reading each file with findings once
 /// more (or using the bytes kept for stdin). A file that changed since it was
@@ -890,11 +1117,20 @@ fn locate_findings(findings: &mut [Finding], files: &[Analyzed], diagnostics: &m
                     "file changed during the scan; its findings are left out",
                 ));
             }
+            let ranges: Vec<(usize, usize)> = occ
+                .iter()
+                .map(|&(fi, oi)| {
+                    let o = &findings[fi].occurrences[oi];
+                    match o.part {
+                        Some(part) => part_bytes(&data, o.byte_start, o.byte_end, part),
+                        None => (o.byte_start, o.byte_end),
+                    }
+                })
+                .collect();
             let mut offsets = Vec::with_capacity(occ.len() * 2);
-            for &(fi, oi) in occ {
-                let o = &findings[fi].occurrences[oi];
-                offsets.push(o.byte_start);
-                offsets.push(location::last_char_start(&data, o.byte_start, o.byte_end));
+            for &(start, end) in &ranges {
+                offsets.push(start);
+                offsets.push(location::last_char_start(&data, start, end));
             }
             let pos = location::positions(&data, &offsets);
             Ok(occ
@@ -902,6 +1138,7 @@ fn locate_findings(findings: &mut [Finding], files: &[Analyzed], diagnostics: &m
                 .enumerate()
                 .map(|(i, &(fi, oi))| {
                     let o = &findings[fi].occurrences[oi];
+                    let (start, end) = ranges[i];
                     let text = match &a.blocks {
                         // The recognised text, not the markup around it.
                         Some(blocks) => Cow::Owned(
@@ -911,9 +1148,9 @@ fn locate_findings(findings: &mut [Finding], files: &[Analyzed], diagnostics: &m
                                 .collect::<Vec<_>>()
                                 .join("\n"),
                         ),
-                        None => String::from_utf8_lossy(&data[o.byte_start..o.byte_end]),
+                        None => String::from_utf8_lossy(&data[start..end]),
                     };
-                    (pos[2 * i], pos[2 * i + 1], snippet(text.as_bytes(), SNIPPET_WIDTH))
+                    (start, end, pos[2 * i], pos[2 * i + 1], snippet(text.as_bytes(), SNIPPET_WIDTH))
                 })
                 .collect())
         })
@@ -922,8 +1159,9 @@ fn locate_findings(findings: &mut [Finding], files: &[Analyzed], diagnostics: &m
     for (file, r) in located.into_iter().enumerate() {
         match r {
             Ok(v) => {
-                for (&(fi, oi), (s, e, snip)) in by_file[file].iter().zip(v) {
+                for (&(fi, oi), (start, end, s, e, snip)) in by_file[file].iter().zip(v) {
                     let o = &mut findings[fi].occurrences[oi];
+                    (o.byte_start, o.byte_end) = (start, end);
                     (o.line_start, o.col_start, o.line_end, o.col_end) = (s.line, s.col, e.line, e.col);
                     o.snippet = snip;
                 }
@@ -1040,6 +1278,8 @@ mod tests {
             page: None,
             bbox: None,
             snippet: String::new(),
+            part: None,
+            partial: false,
         };
         let finding = |occurrences| Finding { id: 0, kind: Kind::Exact, similarity: 1.0, paragraphs: 1, occurrences };
         let findings = vec![

@@ -1242,3 +1242,32 @@ fn damaged_ocr_file_is_an_error_naming_it_and_the_rest_is_scanned() {
     assert!(err.contains("doublet: bad.alto.xml: ALTO"), "{err}");
     assert!(stdout(&o).contains("a.txt:1:1"), "{}", describe(&o));
 }
+
+#[test]
+fn quoted_notice_is_a_containment_located_inside_the_article() {
+    let notice = "考生须凭本人准考证、有效身份证件，经人脸识别验证通过后，方可进入考场参加考试。";
+    let article = format!(
+        "本报讯 今年的考试安排已经公布。考试院提醒：{notice}其他事项另行通知，请广大考生及时关注官方发布的信息，合理安排出行。"
+    );
+    let dir = Dir::new();
+    dir.create("notice.txt", format!("考试须知\n\n{notice}\n"));
+    dir.create("article.txt", format!("{article}\n"));
+    let o = dir.scan(&["--format", "json", "notice.txt", "article.txt"]);
+    assert_code(&o, 1);
+    let lines = json_lines(&o);
+    let found = findings(&lines);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0]["kind"], "containment");
+    let occ = found[0]["occurrences"].as_array().unwrap();
+    let (inner, outer) = (&occ[0], &occ[1]);
+    assert_eq!(inner["path"], "notice.txt");
+    assert!(inner.get("partial").is_none());
+    assert_eq!(outer["path"], "article.txt");
+    assert_eq!(outer["partial"], true);
+    // The passage inside the article is exactly the quoted notice (up to
+    // its final punctuation, which normalization does not see).
+    let start = article.find(notice).unwrap() as u64;
+    assert_eq!(outer["byte_start"].as_u64(), Some(start));
+    let end = outer["byte_end"].as_u64().unwrap();
+    assert!(end + 3 >= start + notice.len() as u64 && end <= start + notice.len() as u64, "{outer}");
+}

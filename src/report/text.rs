@@ -33,6 +33,8 @@ impl Report for Text {
             let kind = match f.kind {
                 Kind::Exact => "exact",
                 Kind::Near => "near",
+                Kind::Containment => "containment",
+                Kind::Passage => "passage",
             };
             writeln!(
                 out,

@@ -1,0 +1,122 @@
+//! Shared passages: a short paragraph quoted inside a longer one, and a long
+//! passage shared by two otherwise different paragraphs.
+//!
+//! Jaccard similarity of whole paragraphs cannot see either: a notice of 40
+//! characters inside an article of 800 shares all its shingles with it, yet
+//! their Jaccard index is 0.05. Candidates come from *anchors* instead: a
+//! fixed sample of shingle hashes (those whose hash is 0 modulo
+//! [`SAMPLE`]), the same sample in every paragraph, so two texts that share a
+//! passage share the anchors inside it. Pairs that share at least
+//! [`MIN_ANCHORS`] anchors are aligned: the shingles of each text, in text
+//! order, are marked when the other text has them, and the longest run of
+//! marked shingles (gaps of up to one n-gram length, which is what one
+//! misread character costs) is the shared passage, located to the character.
+
+use rayon::prelude::*;
+
+/// One shingle in `SAMPLE` is an anchor.
+pub const SAMPLE: u64 = 4;
+/// Anchors two paragraphs must share to be aligned.
+pub const MIN_ANCHORS: usize = 4;
+/// Anchors shared by more paragraphs than this (stock phrases) are ignored.
+pub const MAX_POSTING: usize = 64;
+
+/// Whether a shingle hash is an anchor.
+#[inline]
+pub fn is_anchor(h: u64) -> bool {
+    crate::minhash::mix(h) % SAMPLE == 0
+}
+
+/// Pairs `(i, j)`, `i < j`, of `sets` (sorted shingle sets) that share at
+/// least [`MIN_ANCHORS`] anchors, with the number shared. Sorted.
+pub fn candidate_pairs(sets: &[&[u64]]) -> Vec<(u32, u32, u32)> {
+    let mut postings: Vec<(u64, u32)> = sets
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(i, s)| s.iter().filter(|&&h| is_anchor(h)).map(move |&h| (h, i as u32)))
+        .collect();
+    postings.par_sort_unstable();
+    let mut pairs: Vec<(u32, u32)> = postings
+        .chunk_by(|a, b| a.0 == b.0)
+        .filter(|run| run.len() >= 2 && run.len() <= MAX_POSTING)
+        .flat_map(|run| {
+            run.iter()
+                .enumerate()
+                .flat_map(move |(x, &(_, a))| run[x + 1..].iter().map(move |&(_, b)| (a.min(b), a.max(b))))
+        })
+        .collect();
+    pairs.par_sort_unstable();
+    pairs
+        .chunk_by(|a, b| a == b)
+        .filter(|run| run.len() >= MIN_ANCHORS)
+        .map(|run| (run[0].0, run[0].1, run.len() as u32))
+        .collect()
+}
+
+/// The longest passage of a text (given as its shingle hashes in text order)
+/// made of shingles that `other` (a sorted set) also has, allowing gaps of up
+/// to `n` unshared shingles inside it. Returns the character range
+/// `[start, end)` of the passage and the number of shared shingles in it.
+pub fn shared_run(hashes: &[u64], other: &[u64], n: usize) -> Option<(usize, usize, usize)> {
+    let mut best: Option<(usize, usize, usize)> = None;
+    let mut current: Option<(usize, usize, usize)> = None; // first, last marked position, count
+    for (p, h) in hashes.iter().enumerate() {
+        if other.binary_search(h).is_err() {
+            continue;
+        }
+        current = match current {
+            Some((first, last, count)) if p - last <= n + 1 => Some((first, p, count + 1)),
+            _ => Some((p, p, 1)),
+        };
+        let c = current.unwrap();
+        if best.is_none_or(|b| c.2 > b.2) {
+            best = Some(c);
+        }
+    }
+    // A shingle at position p covers characters p .. p + n.
+    best.map(|(first, last, count)| (first, last + n, count))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::shingle::Shingler;
+
+    fn ordered(text: &str) -> Vec<u64> {
+        let mut out = Vec::new();
+        Shingler::default().hashes(text, 5, 0, &mut out);
+        out
+    }
+
+    #[test]
+    fn finds_a_quoted_notice_inside_an_article() {
+        let notice = "考生须凭本人准考证有效身份证件经人脸识别验证通过后方可进入考场";
+        let article = format!("本报讯记者报道今年的考试安排已经公布{notice}其他事项另行通知请广大考生关注");
+        let mut shingler = Shingler::default();
+        let (a, b) = (shingler.set(notice, 5, 0), shingler.set(&article, 5, 0));
+        let pairs = candidate_pairs(&[&a, &b]);
+        assert_eq!(pairs.len(), 1);
+        let (start, end, count) = shared_run(&ordered(&article), &a, 5).unwrap();
+        let chars: Vec<char> = article.chars().collect();
+        assert_eq!(chars[start..end].iter().collect::<String>(), notice);
+        assert_eq!(count, notice.chars().count() - 4);
+    }
+
+    #[test]
+    fn a_misread_character_does_not_cut_the_passage() {
+        let text = "thecommitteemetontuesdaytoreviewthebudgetforthecomingyear";
+        let noisy = "thecommitteemetontuesdaytorevicwthebudgetforthecomingyear";
+        let set = Shingler::default().set(noisy, 5, 0);
+        let (start, end, _) = shared_run(&ordered(text), &set, 5).unwrap();
+        assert_eq!((start, end), (0, text.len()));
+    }
+
+    #[test]
+    fn unrelated_texts_share_nothing() {
+        let mut shingler = Shingler::default();
+        let a = shingler.set("abcdefghijklmnopqrstuvwxyz0123456789", 5, 0);
+        let b = shingler.set("zyxwvutsrqponmlkjihgfedcba9876543210", 5, 0);
+        assert!(candidate_pairs(&[&a, &b]).is_empty());
+        assert!(shared_run(&ordered("abcdefghijklmnopqrstuvwxyz"), &b, 5).is_none());
+    }
+}
