@@ -17,23 +17,23 @@ impl Report for Json {
     fn write(&self, result: &ScanResult, out: &mut dyn Write) -> io::Result<()> {
         line(out, &begin(result))?;
         for f in &result.findings {
-            let mut record = serde_json::Map::new();
-            record.insert("type".into(), "finding".into());
-            if let Value::Object(fields) = serde_json::to_value(f).map_err(io::Error::other)? {
-                record.extend(fields);
-            }
-            line(out, &Value::Object(record))?;
+            line(out, &typed("finding", f)?)?;
         }
         for b in &result.breaks {
-            let mut record = serde_json::Map::new();
-            record.insert("type".into(), "break".into());
-            if let Value::Object(fields) = serde_json::to_value(b).map_err(io::Error::other)? {
-                record.extend(fields);
-            }
-            line(out, &Value::Object(record))?;
+            line(out, &typed("break", b)?)?;
         }
         line(out, &summary(result))
     }
+}
+
+/// `value`'s fields after a leading `"type": kind`.
+fn typed(kind: &str, value: &impl serde::Serialize) -> io::Result<Value> {
+    let mut record = serde_json::Map::new();
+    record.insert("type".into(), kind.into());
+    if let Value::Object(fields) = serde_json::to_value(value).map_err(io::Error::other)? {
+        record.extend(fields);
+    }
+    Ok(Value::Object(record))
 }
 
 fn line(out: &mut dyn Write, v: &Value) -> io::Result<()> {
