@@ -1,0 +1,196 @@
+//! Reading one file into what matching needs: paragraphs (or OCR blocks),
+//! their exact hashes, and the items (paragraphs long enough, and cut
+//! paragraphs read whole) with their shingle sets and normalized texts.
+
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use xxhash_rust::xxh3::{xxh3_128, xxh3_64};
+
+use super::{Break, Params};
+use crate::breaks;
+use crate::location;
+use crate::normalize;
+use crate::ocr;
+use crate::segment::{self, Span};
+use crate::shingle::Shingler;
+use crate::source::{self, Diagnostic, Source};
+
+/// A paragraph, or two consecutive ones read as one, that takes part in
+/// matching.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Item {
+    /// Paragraph range, both inclusive.
+    pub(super) first: u32,
+    pub(super) last: u32,
+    /// xxh3-128 of the normalized text.
+    pub(super) hash: u128,
+}
+
+/// What one file contributes to matching.
+pub(super) struct Analyzed {
+    pub(super) source: Source,
+    pub(super) bytes: u64,
+    pub(super) digest: u64,
+    /// Kept only for inputs that cannot be read twice (stdin, FIFOs).
+    pub(super) data: Option<Arc<Vec<u8>>>,
+    pub(super) spans: Vec<Span>,
+    /// xxh3-128 of each paragraph's normalized text.
+    pub(super) hashes: Vec<u128>,
+    /// What takes part in matching, sorted by paragraph range: every
+    /// paragraph long enough, and every cut paragraph's two parts joined.
+    pub(super) items: Vec<Item>,
+    /// Shingle set of each item.
+    pub(super) sets: Vec<Vec<u64>>,
+    /// Normalized text of each item, for telling OCR noise from rewording.
+    pub(super) texts: Vec<String>,
+    /// Layout breaks, with `check_breaks`.
+    pub(super) breaks: Vec<Break>,
+    /// The OCR blocks that are the paragraphs of an OCR file.
+    pub(super) blocks: Option<Vec<ocr::Block>>,
+}
+
+/// Shingle set and normalized text of a paragraph long enough to match.
+pub(super) type Matchable = (Vec<u64>, String);
+
+/// Paragraphs per parallel batch inside one file.
+pub(super) const BATCH: usize = 256;
+
+/// Per-thread buffers, reused for every paragraph of a batch.
+#[derive(Default)]
+pub(super) struct Worker {
+    pub(super) normalized: String,
+    pub(super) second: String,
+    pub(super) shingler: Shingler,
+}
+
+impl Worker {
+    /// Exact hash of one paragraph and, when it is long enough to match, its
+    /// shingle set.
+    fn paragraph(&mut self, raw: &[u8], params: &Params) -> (u128, Option<Matchable>) {
+        normalize::normalize(raw, &mut self.normalized, None);
+        let hash = xxh3_128(self.normalized.as_bytes());
+        let long = self.normalized.chars().count() >= params.min_chars.max(1);
+        (hash, long.then(|| (self.shingler.set(&self.normalized, params.ngram, params.seed), self.normalized.clone())))
+    }
+
+    /// Exact hash and shingle set of two paragraphs read as one, when both
+    /// have content and together they are long enough.
+    fn joined(&mut self, a: &[u8], b: &[u8], params: &Params) -> Option<(u128, Vec<u64>, String)> {
+        normalize::normalize(b, &mut self.second, None);
+        normalize::normalize(a, &mut self.normalized, None);
+        if self.normalized.is_empty() || self.second.is_empty() {
+            return None;
+        }
+        self.normalized.push_str(&self.second);
+        let long = self.normalized.chars().count() >= params.min_chars.max(1);
+        long.then(|| {
+            let set = self.shingler.set(&self.normalized, params.ngram, params.seed);
+            (xxh3_128(self.normalized.as_bytes()), set, self.normalized.clone())
+        })
+    }
+}
+
+/// Reads and analyzes one source, its paragraphs in parallel batches; a
+/// skipped or unreadable source becomes a diagnostic.
+pub(super) fn analyze(src: Source, params: &Params) -> Result<Analyzed, Diagnostic> {
+    let data = source::read(&src).map_err(|e| Diagnostic::error(&src.name, source::io_message(&e)))?;
+    if !params.binary && source::looks_binary(&data) {
+        return Err(Diagnostic::note(
+            &src.name,
+            "binary file (NUL byte in the first 8 KiB), skipped; --binary scans it",
+        ));
+    }
+    // OCR files: paragraphs are the text blocks, located at their elements.
+    let path = match &src.origin {
+        source::Origin::File { path, .. } => Some(path.as_path()),
+        _ => None,
+    };
+    let blocks = match ocr::detect(path, &data) {
+        Some(format) => Some(ocr::parse(format, &data).map_err(|e| Diagnostic::error(&src.name, e.to_string()))?),
+        None => None,
+    };
+    let spans = match &blocks {
+        Some(blocks) => blocks.iter().map(|b| Span { start: b.start, end: b.end }).collect(),
+        None => {
+            let mode = if params.lines { segment::Mode::Lines } else { segment::Mode::Blocks };
+            segment::paragraphs(&data, mode)
+        }
+    };
+    let text = |i: usize| -> &[u8] {
+        match &blocks {
+            Some(blocks) => blocks[i].text.as_bytes(),
+            None => &data[spans[i].start..spans[i].end],
+        }
+    };
+    let analyzed: Vec<(u128, Option<Matchable>)> = (0..spans.len())
+        .collect::<Vec<_>>()
+        .par_chunks(BATCH)
+        .map_init(Worker::default, |w, batch| batch.iter().map(|&i| w.paragraph(text(i), params)).collect::<Vec<_>>())
+        .flatten_iter()
+        .collect();
+    // Paragraphs that may continue into the next one, read whole as well.
+    let cut: Vec<usize> = if params.lines && blocks.is_none() {
+        Vec::new()
+    } else {
+        (0..spans.len().saturating_sub(1)).filter(|&i| breaks::open_ended(&String::from_utf8_lossy(text(i)))).collect()
+    };
+    let joined: Vec<Option<(u128, Vec<u64>, String)>> =
+        cut.par_iter().map_init(Worker::default, |w, &i| w.joined(text(i), text(i + 1), params)).collect();
+    let mut hashes = Vec::with_capacity(spans.len());
+    let mut items = Vec::new();
+    let mut sets = Vec::new();
+    let mut texts = Vec::new();
+    let mut joined = cut.iter().zip(joined).peekable();
+    for (i, (hash, long)) in analyzed.into_iter().enumerate() {
+        hashes.push(hash);
+        if let Some((set, text)) = long {
+            items.push(Item { first: i as u32, last: i as u32, hash });
+            sets.push(set);
+            texts.push(text);
+        }
+        if let Some((_, Some((hash, set, text)))) = joined.next_if(|(&c, _)| c == i) {
+            items.push(Item { first: i as u32, last: i as u32 + 1, hash });
+            sets.push(set);
+            texts.push(text);
+        }
+    }
+    // A stray blank line is a thing of plain text.
+    let breaks = if params.check_breaks && !params.lines && blocks.is_none() {
+        located_breaks(&src.name, &data, &spans)
+    } else {
+        Vec::new()
+    };
+    // Inputs that cannot be read a second time keep their bytes for the report.
+    let keep = !matches!(src.origin, source::Origin::File { fifo: false, .. });
+    Ok(Analyzed {
+        bytes: data.len() as u64,
+        digest: xxh3_64(&data),
+        data: keep.then(|| Arc::new(data)),
+        source: src,
+        spans,
+        hashes,
+        items,
+        sets,
+        texts,
+        breaks,
+        blocks,
+    })
+}
+
+/// The layout breaks of one file, with line numbers.
+pub(super) fn located_breaks(name: &str, data: &[u8], spans: &[Span]) -> Vec<Break> {
+    let cuts = breaks::cuts(data, spans);
+    let offsets: Vec<usize> = cuts.iter().map(|c| c.byte_offset).collect();
+    let lines = location::positions(data, &offsets);
+    cuts.into_iter()
+        .zip(lines)
+        .map(|(c, p)| Break {
+            path: name.to_string(),
+            byte_offset: c.byte_offset,
+            line: p.line,
+            before: c.before,
+            after: c.after,
+        })
+        .collect()
+}

@@ -1,0 +1,179 @@
+//! Locations of what is reported: byte ranges of passages through the
+//! offset map, lines and columns, snippets, and the duplicated share.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use xxhash_rust::xxh3::xxh3_64;
+
+use super::{Analyzed, Finding};
+use crate::location::{self, Position};
+use crate::normalize;
+use crate::segment;
+use crate::source::{self, Diagnostic};
+
+/// Terminal columns of a snippet in the text report.
+pub(super) const SNIPPET_WIDTH: usize = 72;
+
+/// Byte range, start, end and snippet of one occurrence.
+pub(super) type Located = (usize, usize, Position, Position, String);
+
+/// The byte range of the normalized characters `part` of the paragraph
+/// `data[start..end]`, through the normalization's offset map.
+pub(super) fn part_bytes(data: &[u8], start: usize, end: usize, part: (usize, usize)) -> (usize, usize) {
+    let mut normalized = String::new();
+    let mut offsets = Vec::new();
+    normalize::normalize(&data[start..end], &mut normalized, Some(&mut offsets));
+    if part.0 >= part.1 || part.1 > offsets.len() {
+        return (start, end);
+    }
+    let first = start + offsets[part.0] as usize;
+    let last = start + offsets[part.1 - 1] as usize;
+    // End after the last character (one byte for an invalid sequence).
+    let len = (1..=4).find(|&l| last + l <= end && std::str::from_utf8(&data[last..last + l]).is_ok()).unwrap_or(1);
+    (first, last + len)
+}
+
+/// Fills in lines, columns and snippets, reading each file with findings once
+/// more (or using the bytes kept for stdin). A file that changed since it was
+/// read gets an error, and its occurrences are dropped.
+pub(super) fn locate_findings(findings: &mut [Finding], files: &[Analyzed], diagnostics: &mut Vec<Diagnostic>) {
+    let mut by_file: Vec<Vec<(usize, usize)>> = vec![Vec::new(); files.len()];
+    for (fi, f) in findings.iter().enumerate() {
+        for (oi, o) in f.occurrences.iter().enumerate() {
+            by_file[o.file].push((fi, oi));
+        }
+    }
+    let located: Vec<Result<Vec<Located>, Diagnostic>> = by_file
+        .par_iter()
+        .enumerate()
+        .map(|(file, occ)| {
+            if occ.is_empty() {
+                return Ok(Vec::new());
+            }
+            let a = &files[file];
+            let data: Arc<Vec<u8>> = match &a.data {
+                Some(d) => d.clone(),
+                None => Arc::new(
+                    source::read(&a.source).map_err(|e| Diagnostic::error(&a.source.name, source::io_message(&e)))?,
+                ),
+            };
+            if data.len() as u64 != a.bytes || xxh3_64(&data) != a.digest {
+                return Err(Diagnostic::error(
+                    &a.source.name,
+                    "file changed during the scan; its findings are left out",
+                ));
+            }
+            let ranges: Vec<(usize, usize)> = occ
+                .iter()
+                .map(|&(fi, oi)| {
+                    let o = &findings[fi].occurrences[oi];
+                    match o.part {
+                        Some(part) => part_bytes(&data, o.byte_start, o.byte_end, part),
+                        None => (o.byte_start, o.byte_end),
+                    }
+                })
+                .collect();
+            let mut offsets = Vec::with_capacity(occ.len() * 2);
+            for &(start, end) in &ranges {
+                offsets.push(start);
+                offsets.push(location::last_char_start(&data, start, end));
+            }
+            let pos = location::positions(&data, &offsets);
+            Ok(occ
+                .iter()
+                .enumerate()
+                .map(|(i, &(fi, oi))| {
+                    let o = &findings[fi].occurrences[oi];
+                    let (start, end) = ranges[i];
+                    let text = match &a.blocks {
+                        // The recognised text, not the markup around it.
+                        Some(blocks) => Cow::Owned(
+                            blocks[o.para_start..=o.para_end]
+                                .iter()
+                                .map(|b| b.text.as_str())
+                                .collect::<Vec<_>>()
+                                .join("\n"),
+                        ),
+                        None => String::from_utf8_lossy(&data[start..end]),
+                    };
+                    (start, end, pos[2 * i], pos[2 * i + 1], snippet(text.as_bytes(), SNIPPET_WIDTH))
+                })
+                .collect())
+        })
+        .collect();
+    let mut broken = vec![false; files.len()];
+    for (file, r) in located.into_iter().enumerate() {
+        match r {
+            Ok(v) => {
+                for (&(fi, oi), (start, end, s, e, snip)) in by_file[file].iter().zip(v) {
+                    let o = &mut findings[fi].occurrences[oi];
+                    (o.byte_start, o.byte_end) = (start, end);
+                    (o.line_start, o.col_start, o.line_end, o.col_end) = (s.line, s.col, e.line, e.col);
+                    o.snippet = snip;
+                }
+            }
+            Err(d) => {
+                broken[file] = true;
+                diagnostics.push(d);
+            }
+        }
+    }
+    for f in findings.iter_mut() {
+        f.occurrences.retain(|o| !broken[o.file]);
+    }
+}
+
+/// The start of `bytes` on one line of at most `width` terminal columns
+/// (wide CJK characters take two), white space collapsed, `…` when cut.
+pub fn snippet(bytes: &[u8], width: usize) -> String {
+    use unicode_width::UnicodeWidthChar;
+    let text = String::from_utf8_lossy(bytes);
+    let mut out = String::new();
+    let mut used = 0;
+    let mut space = false;
+    for c in text.chars() {
+        if segment::is_space(c) || c.is_control() {
+            space = !out.is_empty();
+            continue;
+        }
+        let w = c.width().unwrap_or(0) + usize::from(space);
+        if used + w > width.saturating_sub(1) {
+            out.push('…');
+            return out;
+        }
+        if space {
+            out.push(' ');
+            space = false;
+        }
+        out.push(c);
+        used += w;
+    }
+    out
+}
+
+/// Bytes covered by second and further occurrences, each byte counted once.
+pub(super) fn duplicated_bytes(findings: &[Finding], files: usize) -> u64 {
+    let mut spans: Vec<Vec<(usize, usize)>> = vec![Vec::new(); files];
+    for f in findings {
+        for o in f.occurrences.iter().skip(1) {
+            spans[o.file].push((o.byte_start, o.byte_end));
+        }
+    }
+    spans
+        .into_iter()
+        .map(|mut v| {
+            v.sort_unstable();
+            let (mut total, mut end) = (0u64, 0usize);
+            for (s, e) in v {
+                let s = s.max(end);
+                if e > s {
+                    total += (e - s) as u64;
+                    end = e;
+                }
+            }
+            total
+        })
+        .sum()
+}

@@ -1,0 +1,127 @@
+//! Containment and shared passages between two paragraphs: the alignment
+//! that [`crate::passages`] candidates go through, and the grouping of the
+//! findings.
+
+use super::{Finding, Kind, Occurrence, Params};
+use crate::passages;
+use crate::shingle::Shingler;
+
+/// What two paragraphs share, when it is a containment or a passage.
+pub(super) struct Shared {
+    pub(super) kind: Kind,
+    pub(super) similarity: f64,
+    /// Normalized character ranges of the shared part in each paragraph;
+    /// `None` for a paragraph contained whole.
+    pub(super) x: Option<(usize, usize)>,
+    pub(super) y: Option<(usize, usize)>,
+}
+
+/// Shortest shared passage reported, in normalized characters.
+pub(super) const PASSAGE_MIN_CHARS: usize = 60;
+/// Share of a paragraph that must lie in the other for containment.
+pub(super) const CONTAINED: f64 = 0.8;
+
+/// Aligns two paragraphs (normalized texts, and y's shingle set): one contained
+/// in the other (at least [`CONTAINED`] of it, and the container at most
+/// half shared), or a passage of at least [`PASSAGE_MIN_CHARS`] in both.
+pub(super) fn passage(tx: &str, ty: &str, sy: &[u64], params: &Params) -> Option<Shared> {
+    let n = params.ngram;
+    let mut shingler = Shingler::default();
+    let mut hx = Vec::new();
+    let mut hy = Vec::new();
+    shingler.hashes(tx, n, params.seed, &mut hx);
+    shingler.hashes(ty, n, params.seed, &mut hy);
+    let (x0, x1, cx) = passages::shared_run(&hx, sy, n)?;
+    // The passage in y is the one that matches x's passage, not merely the
+    // longest stretch of y found anywhere in x.
+    let mut in_x: Vec<u64> = hx[x0..=(x1 - n).min(hx.len() - 1)].to_vec();
+    in_x.sort_unstable();
+    in_x.dedup();
+    let (y0, y1, cy) = passages::shared_run(&hy, &in_x, n)?;
+    let (cx_, cy_): (Vec<char>, Vec<char>) = (tx.chars().collect(), ty.chars().collect());
+    if !informative(&cx_[x0..x1], &hx[x0..=(x1 - n).min(hx.len() - 1)])
+        || !informative(&cy_[y0..y1], &hy[y0..=(y1 - n).min(hy.len() - 1)])
+    {
+        return None;
+    }
+    let (lx, ly) = (cx_.len(), cy_.len());
+    let (covx, covy) = ((x1 - x0) as f64 / lx as f64, (y1 - y0) as f64 / ly as f64);
+    // Shingles of the passage found in the other text.
+    let density =
+        |count: usize, start: usize, end: usize| count as f64 / (end - start + 1).saturating_sub(n).max(1) as f64;
+    if covx >= CONTAINED && covy <= 0.5 {
+        Some(Shared { kind: Kind::Containment, similarity: density(cx, 0, lx).min(1.0), x: None, y: Some((y0, y1)) })
+    } else if covy >= CONTAINED && covx <= 0.5 {
+        Some(Shared { kind: Kind::Containment, similarity: density(cy, 0, ly).min(1.0), x: Some((x0, x1)), y: None })
+    } else if covx < CONTAINED && covy < CONTAINED && x1 - x0 >= PASSAGE_MIN_CHARS && y1 - y0 >= PASSAGE_MIN_CHARS {
+        Some(Shared {
+            kind: Kind::Passage,
+            similarity: density(cx, x0, x1).min(1.0),
+            x: Some((x0, x1)),
+            y: Some((y0, y1)),
+        })
+    } else {
+        None
+    }
+}
+
+/// Whether a shared stretch of normalized text carries content: mostly
+/// letters, digits or ideographs (not a ruled table of box-drawing symbols),
+/// and mostly distinct shingles (not one repeated pattern).
+pub(super) fn informative(chars: &[char], shingles: &[u64]) -> bool {
+    let alnum = chars.iter().filter(|c| c.is_alphanumeric()).count();
+    let mut distinct = shingles.to_vec();
+    distinct.sort_unstable();
+    distinct.dedup();
+    alnum * 2 >= chars.len() && distinct.len() * 2 >= shingles.len()
+}
+
+/// Joins containment findings that share their contained paragraph (one
+/// paragraph quoted in several others is one finding); a finding never holds
+/// two occurrences in one paragraph.
+pub(super) fn merge_by_occurrence(findings: Vec<Finding>) -> Vec<Finding> {
+    let key = |o: &Occurrence| (o.file, o.para_start);
+    let mut owner: std::collections::HashMap<(usize, usize), usize> = Default::default();
+    let mut parent: Vec<usize> = (0..findings.len()).collect();
+    fn root(parent: &mut [usize], mut x: usize) -> usize {
+        while parent[x] != x {
+            parent[x] = parent[parent[x]];
+            x = parent[x];
+        }
+        x
+    }
+    for (i, f) in findings.iter().enumerate() {
+        for o in f.occurrences.iter().filter(|o| f.kind == Kind::Containment && !o.partial) {
+            if let Some(&j) = owner.get(&key(o)) {
+                let (a, b) = (root(&mut parent, i), root(&mut parent, j));
+                parent[a.max(b)] = a.min(b);
+            } else {
+                owner.insert(key(o), i);
+            }
+        }
+    }
+    let mut groups: std::collections::BTreeMap<usize, Finding> = Default::default();
+    for (i, f) in findings.into_iter().enumerate() {
+        let r = root(&mut parent, i);
+        match groups.get_mut(&r) {
+            None => {
+                groups.insert(r, f);
+            }
+            Some(g) => {
+                g.similarity = g.similarity.min(f.similarity);
+                if g.kind != f.kind {
+                    g.kind = Kind::Passage;
+                }
+                g.occurrences.extend(f.occurrences);
+            }
+        }
+    }
+    groups
+        .into_values()
+        .map(|mut f| {
+            f.occurrences.sort_by_key(|o| (o.file, o.para_start, o.partial));
+            f.occurrences.dedup_by_key(|o| (o.file, o.para_start));
+            f
+        })
+        .collect()
+}
