@@ -40,6 +40,7 @@ use crate::lsh::{self, Banding};
 use crate::minhash::OnePermutation;
 use crate::ocr;
 use crate::passages;
+use crate::shingle::Shingler;
 use crate::simhash;
 use crate::source::{self, Diagnostic, Source};
 use crate::verify;
@@ -538,7 +539,25 @@ pub fn scan(
         })
         .collect();
     let single_sets: Vec<&[u64]> = singles.iter().map(|&r| rep_set(r)).collect();
-    let passage_findings: Vec<Finding> = passages::candidate_pairs(&single_sets)
+    let passage_pairs = passages::candidate_pairs(&single_sets);
+    // Shingle hashes in text order, once per paragraph that is aligned.
+    let mut aligned = vec![false; singles.len()];
+    for &(x, y, _) in &passage_pairs {
+        aligned[x as usize] = true;
+        aligned[y as usize] = true;
+    }
+    let ordered: Vec<Vec<u64>> = singles
+        .par_iter()
+        .zip(aligned.par_iter())
+        .map_init(Shingler::default, |shingler, (&r, &used)| {
+            let mut out = Vec::new();
+            if used {
+                shingler.hashes(rep_text(r), params.ngram, params.seed, &mut out);
+            }
+            out
+        })
+        .collect();
+    let passage_findings: Vec<Finding> = passage_pairs
         .par_iter()
         .filter_map(|&(x, y, _)| {
             let (rx, ry) = (singles[x as usize], singles[y as usize]);
@@ -548,7 +567,8 @@ pub fn scan(
             if (fx, px) == (fy, py) || (lx.is_some() && lx == ly) {
                 return None;
             }
-            let shared = passage(rep_text(rx), rep_text(ry), rep_set(ry), params)?;
+            let (hx, hy) = (&ordered[x as usize], &ordered[y as usize]);
+            let shared = passage(rep_text(rx), hx, rep_text(ry), hy, rep_set(ry), params.ngram)?;
             // A heading restated by the paragraph right after it (headline
             // and lead) is layout, not a quoted passage.
             let (inner, outer) = if shared.x.is_none() { ((fx, px), (fy, py)) } else { ((fy, py), (fx, px)) };

@@ -2,9 +2,8 @@
 //! that [`crate::passages`] candidates go through, and the grouping of the
 //! findings.
 
-use super::{Finding, Kind, Occurrence, Params};
+use super::{Finding, Kind, Occurrence};
 use crate::passages;
-use crate::shingle::Shingler;
 
 /// What two paragraphs share, when it is a containment or a passage.
 pub(super) struct Shared {
@@ -21,23 +20,18 @@ pub(super) const PASSAGE_MIN_CHARS: usize = 60;
 /// Share of a paragraph that must lie in the other for containment.
 pub(super) const CONTAINED: f64 = 0.8;
 
-/// Aligns two paragraphs (normalized texts, and y's shingle set): one contained
+/// Aligns two paragraphs (normalized texts, their shingle hashes in text
+/// order, y's shingle set; `n` the shingle length): one contained
 /// in the other (at least [`CONTAINED`] of it, and the container at most
 /// half shared), or a passage of at least [`PASSAGE_MIN_CHARS`] in both.
-pub(super) fn passage(tx: &str, ty: &str, sy: &[u64], params: &Params) -> Option<Shared> {
-    let n = params.ngram;
-    let mut shingler = Shingler::default();
-    let mut hx = Vec::new();
-    let mut hy = Vec::new();
-    shingler.hashes(tx, n, params.seed, &mut hx);
-    shingler.hashes(ty, n, params.seed, &mut hy);
-    let (x0, x1, cx) = passages::shared_run(&hx, sy, n)?;
+pub(super) fn passage(tx: &str, hx: &[u64], ty: &str, hy: &[u64], sy: &[u64], n: usize) -> Option<Shared> {
+    let (x0, x1, cx) = passages::shared_run(hx, sy, n)?;
     // The passage in y is the one that matches x's passage, not merely the
     // longest stretch of y found anywhere in x.
     let mut in_x: Vec<u64> = hx[x0..=(x1 - n).min(hx.len() - 1)].to_vec();
     in_x.sort_unstable();
     in_x.dedup();
-    let (y0, y1, cy) = passages::shared_run(&hy, &in_x, n)?;
+    let (y0, y1, cy) = passages::shared_run(hy, &in_x, n)?;
     let (cx_, cy_): (Vec<char>, Vec<char>) = (tx.chars().collect(), ty.chars().collect());
     if !informative(&cx_[x0..x1], &hx[x0..=(x1 - n).min(hx.len() - 1)])
         || !informative(&cy_[y0..y1], &hy[y0..=(y1 - n).min(hy.len() - 1)])
