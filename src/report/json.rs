@@ -85,6 +85,8 @@ pub fn summary(result: &ScanResult) -> Value {
         "breaks": s.breaks,
         "exact_findings": s.exact_findings,
         "near_findings": s.near_findings,
+        "containment_findings": s.containment_findings,
+        "passage_findings": s.passage_findings,
         "duplicated_bytes": s.duplicated_bytes,
         "duplicated_percent": round(s.duplicated_percent()),
         "errors": s.errors,

@@ -39,14 +39,21 @@ pub fn human_bytes(n: u64) -> String {
 pub fn summary_line(result: &ScanResult) -> String {
     let s = &result.summary;
     let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    // Exact and near always; the rarer kinds when there are any.
+    let mut kinds = vec![format!("{} exact", s.exact_findings), format!("{} near", s.near_findings)];
+    for (n, name) in [(s.containment_findings, "containment"), (s.passage_findings, "passage")] {
+        if n > 0 {
+            kinds.push(format!("{n} {name}"));
+        }
+    }
+    let breaks = if s.breaks > 0 { format!(", {}", plural(s.breaks, "break", "breaks")) } else { String::new() };
     format!(
-        "{}, {}, {} scanned; {} ({} exact, {} near), {:.1}% duplicated; {:.2} s",
+        "{}, {}, {} scanned; {} ({}){breaks}, {:.1}% duplicated; {:.2} s",
         plural(s.files, "file", "files"),
         plural(s.paragraphs, "paragraph", "paragraphs"),
         human_bytes(s.bytes),
         plural(s.findings, "finding", "findings"),
-        s.exact_findings,
-        s.near_findings,
+        kinds.join(", "),
         s.duplicated_percent(),
         s.elapsed,
     )

@@ -264,6 +264,8 @@ pub struct Summary {
     pub breaks: usize,
     pub exact_findings: usize,
     pub near_findings: usize,
+    pub containment_findings: usize,
+    pub passage_findings: usize,
     /// Bytes inside second and further copies (each byte counted once).
     pub duplicated_bytes: u64,
     pub errors: usize,
@@ -638,6 +640,8 @@ pub fn scan(
         breaks: files.iter().map(|f| f.breaks.len()).sum(),
         exact_findings: findings.iter().filter(|f| f.kind == Kind::Exact).count(),
         near_findings: findings.iter().filter(|f| f.kind == Kind::Near).count(),
+        containment_findings: findings.iter().filter(|f| f.kind == Kind::Containment).count(),
+        passage_findings: findings.iter().filter(|f| f.kind == Kind::Passage).count(),
         duplicated_bytes,
         errors: diagnostics.iter().filter(|d| d.severity == source::Severity::Error).count(),
         skipped,
