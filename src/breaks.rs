@@ -67,6 +67,13 @@ pub fn open_ended(a: &str) -> bool {
     a.trim_end().chars().rev().find(|c| !is_closer(*c)).is_some_and(|c| !is_final(c))
 }
 
+/// [`open_ended`] on raw bytes, decoding only the last characters (the
+/// closing quotes and brackets that can stand after a sentence's end never
+/// take 64 bytes), so no paragraph is decoded whole for it.
+pub fn open_ended_bytes(a: &[u8]) -> bool {
+    open_ended(&String::from_utf8_lossy(&a[a.len().saturating_sub(64)..]))
+}
+
 /// Whether paragraph `b` continues paragraph `a` across a blank line.
 pub fn continues(a: &str, b: &str) -> bool {
     let a = a.trim_end();

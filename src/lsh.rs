@@ -65,8 +65,11 @@ pub fn candidate_pairs(sketches: &[u32], k: usize, banding: Banding) -> Vec<(u32
                 .collect();
             keys.sort_unstable();
             let mut out = Vec::new();
-            for bucket in keys.chunk_by(|a, b| a.0 == b.0) {
-                pairs_of_bucket(bucket.iter().map(|&(_, i)| i), bucket.len(), &mut out);
+            let mut ids = Vec::new();
+            for bucket in keys.chunk_by(|a, b| a.0 == b.0).filter(|b| b.len() > 1) {
+                ids.clear();
+                ids.extend(bucket.iter().map(|&(_, i)| i));
+                pairs_of_bucket(&ids, &mut out);
             }
             out
         })
@@ -77,12 +80,8 @@ pub fn candidate_pairs(sketches: &[u32], k: usize, banding: Banding) -> Vec<(u32
 }
 
 /// Pairs of one bucket whose members are given in ascending order.
-pub fn pairs_of_bucket(members: impl Iterator<Item = u32> + Clone, m: usize, out: &mut Vec<(u32, u32)>) {
-    if m < 2 {
-        return;
-    }
-    let ids: Vec<u32> = members.collect();
-    let window = if m <= BUCKET_ALL_PAIRS { m } else { BUCKET_ALL_PAIRS };
+pub fn pairs_of_bucket(ids: &[u32], out: &mut Vec<(u32, u32)>) {
+    let window = ids.len().min(BUCKET_ALL_PAIRS);
     for (x, &a) in ids.iter().enumerate() {
         for &b in ids.iter().skip(x + 1).take(window) {
             out.push((a, b));
@@ -120,12 +119,12 @@ mod tests {
     #[test]
     fn bucket_pairs_linear_beyond_window() {
         let mut out = Vec::new();
-        pairs_of_bucket(0..10_000u32, 10_000, &mut out);
+        pairs_of_bucket(&(0..10_000u32).collect::<Vec<_>>(), &mut out);
         assert!(out.len() <= 10_000 * BUCKET_ALL_PAIRS);
         // Consecutive members are always paired, so the bucket stays connected.
         assert!((0..9_999u32).all(|i| out.binary_search(&(i, i + 1)).is_ok()));
         let mut small = Vec::new();
-        pairs_of_bucket(0..5u32, 5, &mut small);
+        pairs_of_bucket(&[0, 1, 2, 3, 4], &mut small);
         assert_eq!(small.len(), 10);
     }
 

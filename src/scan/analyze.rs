@@ -123,17 +123,19 @@ pub(super) fn analyze(src: Source, params: &Params) -> Result<Analyzed, Diagnost
             None => &data[spans[i].start..spans[i].end],
         }
     };
-    let analyzed: Vec<(u128, Option<Matchable>)> = (0..spans.len())
-        .collect::<Vec<_>>()
+    let analyzed: Vec<(u128, Option<Matchable>)> = spans
         .par_chunks(BATCH)
-        .map_init(Worker::default, |w, batch| batch.iter().map(|&i| w.paragraph(text(i), params)).collect::<Vec<_>>())
+        .enumerate()
+        .map_init(Worker::default, |w, (c, batch)| {
+            (c * BATCH..c * BATCH + batch.len()).map(|i| w.paragraph(text(i), params)).collect::<Vec<_>>()
+        })
         .flatten_iter()
         .collect();
     // Paragraphs that may continue into the next one, read whole as well.
     let cut: Vec<usize> = if params.lines && blocks.is_none() {
         Vec::new()
     } else {
-        (0..spans.len().saturating_sub(1)).filter(|&i| breaks::open_ended(&String::from_utf8_lossy(text(i)))).collect()
+        (0..spans.len().saturating_sub(1)).filter(|&i| breaks::open_ended_bytes(text(i))).collect()
     };
     let joined: Vec<Option<(u128, Vec<u64>, String)>> =
         cut.par_iter().map_init(Worker::default, |w, &i| w.joined(text(i), text(i + 1), params)).collect();
