@@ -133,6 +133,68 @@ pub fn coherent(class: &[u32], similarity: impl Fn(u32, u32) -> f64, linked: imp
     out
 }
 
+/// Re-homes *orphans*: nodes that stand in the report (`present[v]` copies
+/// of `v` are used) but whose class has other members, none of them present.
+/// That
+/// happens when a class was formed around an item that is then not used: a
+/// joined cut paragraph loses to its parts, which matched something else, and
+/// the paragraph that matched the joined whole is left alone although it is
+/// also verified similar to one of the parts. Each orphan (in index order)
+/// joins the class of its most similar present neighbour in `edges`: a class
+/// with present members only if `linked` to its center (the class id), a
+/// neighbour that is an orphan itself directly, the verified edge being the
+/// link. Returns how many orphans were re-homed.
+pub fn adopt_orphans(
+    class: &mut [u32],
+    present: &[u32],
+    edges: &[(u32, u32)],
+    similarity: impl Fn(u32, u32) -> f64,
+    linked: impl Fn(u32, u32) -> bool,
+) -> usize {
+    let mut size = vec![0u32; class.len()];
+    let mut members = vec![0u32; class.len()];
+    for (v, &p) in present.iter().enumerate() {
+        size[class[v] as usize] += p;
+        members[class[v] as usize] += 1;
+    }
+    // A node alone in its class from the start (no verified match, or split
+    // off by `coherent`) is not an orphan: it lost nothing.
+    let orphaned: Vec<bool> = (0..class.len())
+        .map(|v| present[v] > 0 && size[class[v] as usize] == 1 && members[class[v] as usize] > 1)
+        .collect();
+    let is_orphan = |v: usize, size: &[u32], class: &[u32]| orphaned[v] && size[class[v] as usize] == 1;
+    let mut adjacent: std::collections::BTreeMap<u32, Vec<u32>> = std::collections::BTreeMap::new();
+    for &(a, b) in edges {
+        if is_orphan(a as usize, &size, class) {
+            adjacent.entry(a).or_default().push(b);
+        }
+        if is_orphan(b as usize, &size, class) {
+            adjacent.entry(b).or_default().push(a);
+        }
+    }
+    let mut adopted = 0;
+    for (o, neighbours) in adjacent {
+        if !is_orphan(o as usize, &size, class) {
+            continue; // another orphan joined it
+        }
+        let best = neighbours
+            .iter()
+            .filter(|&&u| present[u as usize] > 0 && class[u as usize] != class[o as usize])
+            .map(|&u| (similarity(o, u), u))
+            .max_by(|x, y| x.0.total_cmp(&y.0).then(y.1.cmp(&x.1)));
+        let Some((_, u)) = best else { continue };
+        let target = class[u as usize];
+        if size[target as usize] > 1 && !linked(o, target) {
+            continue;
+        }
+        size[class[o as usize] as usize] -= present[o as usize];
+        class[o as usize] = target;
+        size[target as usize] += present[o as usize];
+        adopted += 1;
+    }
+    adopted
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -179,5 +241,31 @@ mod tests {
         };
         assert_eq!(coherent(&[0, 0, 0, 0, 4], sim, |a, b| sim(a, b) >= 0.5), vec![0, 0, 0, 3, 4]);
         assert_eq!(coherent(&[0, 0, 0, 0, 4], sim, |a, b| sim(a, b) >= 0.05), vec![0, 0, 0, 0, 4]);
+    }
+
+    #[test]
+    fn orphan_joins_the_class_of_its_present_neighbour() {
+        // Class 0 = {0 (not present), 1}; class 2 = {2, 3} present. 1 is
+        // verified similar to 0 and to 3: it joins class 2 when linked to 2.
+        let edges = [(0, 1), (1, 3)];
+        let mut class = vec![0, 0, 2, 2];
+        let present = [0, 1, 1, 1];
+        assert_eq!(adopt_orphans(&mut class, &present, &edges, |_, _| 0.8, |_, _| true), 1);
+        assert_eq!(class, vec![0, 2, 2, 2]);
+        let mut class = vec![0, 0, 2, 2];
+        assert_eq!(adopt_orphans(&mut class, &present, &edges, |_, _| 0.8, |_, _| false), 0);
+        assert_eq!(class, vec![0, 0, 2, 2]);
+    }
+
+    #[test]
+    fn two_orphans_pair_up_and_present_classes_stay() {
+        // 1 and 2 are orphans linked to each other; 3, 4 a present pair.
+        let edges = [(1, 2), (2, 3)];
+        let mut class = vec![0, 0, 2, 3, 3];
+        let present = [0, 1, 1, 1, 1];
+        // 1 (first) pairs with 2; 3's class is whole and not linked to.
+        let sim = |a: u32, b: u32| if a.max(b) == 3 { 0.9 } else { 0.7 };
+        assert_eq!(adopt_orphans(&mut class, &present, &edges, sim, |_, _| false), 1);
+        assert_eq!(class, vec![0, 2, 2, 3, 3]);
     }
 }

@@ -1271,3 +1271,79 @@ fn quoted_notice_is_a_containment_located_inside_the_article() {
     let end = outer["byte_end"].as_u64().unwrap();
     assert!(end + 3 >= start + notice.len() as u64 && end <= start + notice.len() as u64, "{outer}");
 }
+
+#[test]
+fn two_paragraphs_merged_into_one_are_each_found_inside_it() {
+    // A copy that merges two paragraphs of similar length: each one is more
+    // than half of the merged paragraph but below the near threshold, so
+    // each is reported as contained in it, located to its own part.
+    let a = "The council approved the new budget for the harbour district after a long debate on Monday.";
+    let b = "Fishermen asked for a delay of the works until the end of the season, which was refused.";
+    let dir = Dir::new();
+    dir.create("first.txt", format!("{a}\n\n{b}\n"));
+    dir.create("second.txt", format!("Harbour news.\n\n{a} {b}\n"));
+    let o = dir.scan(&["--format", "json", "first.txt", "second.txt"]);
+    assert_code(&o, 1);
+    let lines = json_lines(&o);
+    let found = findings(&lines);
+    let merged = b"Harbour news.\n\n".len() as u64;
+    for (part, first_byte) in [(a, 0u64), (b, (a.len() + 2) as u64)] {
+        let f = found
+            .iter()
+            .find(|f| f["occurrences"][0]["byte_start"].as_u64() == Some(first_byte))
+            .unwrap_or_else(|| panic!("no finding for {part:?}: {found:#?}"));
+        assert_eq!(f["kind"], "containment", "{f}");
+        let occ = &f["occurrences"];
+        assert_eq!(occ[0]["path"], "first.txt");
+        assert_eq!(occ[1]["path"], "second.txt");
+        assert_eq!(occ[1]["partial"], true);
+        let start = occ[1]["byte_start"].as_u64().unwrap();
+        let want = merged + if first_byte == 0 { 0 } else { a.len() as u64 + 1 };
+        assert_eq!(start, want, "{f}");
+    }
+}
+
+#[test]
+fn merged_copy_is_found_when_its_part_also_has_an_exact_copy() {
+    // b.txt merges paragraphs 2 and 3 of a.txt into one; paragraph 3 of
+    // a.txt has a verbatim copy in c.txt. The merged paragraph still matches
+    // paragraph 3 (the joined item of a.txt, which overlaps it, is not the
+    // only link), and paragraph 3 keeps its match with c.txt.
+    let p1 = "The kernel debugger is organized into a number of components that work together:";
+    let p2 = "Hansen, who hit the club's season high of homers and drove in many runs on a";
+    let p3 = "The struct module provides functions for working with variable-length binary record formats, \
+              converting between values and packed bytes in either byte order, for files and network data.";
+    let dir = Dir::new();
+    dir.create("a.txt", format!("{p1}\n\n{p2}\n\n{p3}\n"));
+    dir.create("b.txt", format!("{p1}\n\n{p2} {p3}\n"));
+    dir.create("c.txt", format!("{p3}\n"));
+    let o = dir.scan(&["--format", "json", "a.txt", "b.txt", "c.txt"]);
+    assert_code(&o, 1);
+    let lines = json_lines(&o);
+    let found = findings(&lines);
+    let merged_start = (p1.len() + 2) as u64;
+    let with_merged: Vec<&&Value> = found
+        .iter()
+        .filter(|f| {
+            f["occurrences"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|o| o["path"] == "b.txt" && o["byte_start"].as_u64() == Some(merged_start))
+        })
+        .collect();
+    assert!(!with_merged.is_empty(), "merged paragraph in no finding: {found:#?}");
+    assert!(
+        with_merged.iter().any(|f| paths(f).contains(&"a.txt")),
+        "merged paragraph not linked to a.txt: {with_merged:#?}"
+    );
+    let p3_start = (p1.len() + p2.len() + 4) as u64;
+    assert!(
+        found.iter().any(|f| {
+            let occ = f["occurrences"].as_array().unwrap();
+            occ.iter().any(|o| o["path"] == "a.txt" && o["byte_start"].as_u64() == Some(p3_start))
+                && occ.iter().any(|o| o["path"] == "c.txt")
+        }),
+        "copy in c.txt not linked to paragraph 3 of a.txt: {found:#?}"
+    );
+}

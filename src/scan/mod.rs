@@ -389,11 +389,16 @@ pub fn scan(
     // g's exact group.
     let mut rep_of: Vec<u32> = vec![0; n_items];
     let mut reps: Vec<u32> = Vec::new();
+    // Members of every exact group, group by group: members[group_start[r]..group_start[r + 1]].
+    let mut members: Vec<u32> = Vec::with_capacity(n_items);
+    let mut group_start: Vec<u32> = vec![0];
     for group in keyed.chunk_by(|a, b| a.0 == b.0) {
         for &(_, g) in group {
             rep_of[g as usize] = reps.len() as u32;
+            members.push(g);
         }
         reps.push(group[0].1);
+        group_start.push(members.len() as u32);
     }
     drop(keyed);
     // Only representatives' shingle sets are needed from here on.
@@ -456,11 +461,21 @@ pub fn scan(
         None => false,
     };
     // Two items of one file that share a paragraph (a cut paragraph's part
-    // and the joined whole) never match each other.
+    // and the joined whole) never match each other. Groups match when some
+    // copy of one and some copy of the other are apart (a look at the first
+    // few copies of each decides).
     let overlap = |a: u32, b: u32| {
-        let (fa, a0, a1) = place_of[reps[a as usize] as usize];
-        let (fb, b0, b1) = place_of[reps[b as usize] as usize];
-        fa == fb && a0 <= b1 && b0 <= a1
+        let copies = |r: u32| {
+            let (s, e) = (group_start[r as usize] as usize, group_start[r as usize + 1] as usize);
+            &members[s..e.min(s + 8)]
+        };
+        copies(a).iter().all(|&x| {
+            let (fa, a0, a1) = place_of[x as usize];
+            copies(b).iter().all(|&y| {
+                let (fb, b0, b1) = place_of[y as usize];
+                fa == fb && a0 <= b1 && b0 <= a1
+            })
+        })
     };
     let verified: Vec<(u32, u32)> = pairs
         .par_chunks(4096)
@@ -471,7 +486,7 @@ pub fn scan(
         .collect();
     let similarity = |a: u32, b: u32| verify::jaccard(rep_set(a), rep_set(b));
     let class_of_rep = cluster::centers(reps.len(), &verified, similarity, |a, b| accept(a, b, params.threshold));
-    let class_of_rep = cluster::coherent(&class_of_rep, similarity, |a, b| accept(a, b, PAIR_THRESHOLD));
+    let mut class_of_rep = cluster::coherent(&class_of_rep, similarity, |a, b| accept(a, b, PAIR_THRESHOLD));
     lap("verify", &mut t);
 
     // blocks
@@ -483,21 +498,54 @@ pub fn scan(
     }
     // Per file, the items that stand for its paragraphs: a joined item
     // replaces its two parts when it matches and they do not both match.
+    // Representatives by class: class_members[class_start[c]..class_start[c + 1]].
+    let mut class_start = vec![0usize; reps.len() + 1];
+    for &c in &class_of_rep {
+        class_start[c as usize + 1] += 1;
+    }
+    for c in 0..reps.len() {
+        class_start[c + 1] += class_start[c];
+    }
+    let mut class_members = vec![0u32; reps.len()];
+    let mut fill = class_start.clone();
+    for (r, &c) in class_of_rep.iter().enumerate() {
+        class_members[fill[c as usize]] = r as u32;
+        fill[c as usize] += 1;
+    }
     let chosen: Vec<Vec<u32>> = files
         .iter()
         .enumerate()
         .map(|(fi, f)| {
             let class_of = |li: usize| Some(class(offsets[fi] + li)).filter(|&c| size[c as usize] > 1);
-            // Similarity to the class center (the class id is the center's
-            // representative).
-            let to_center = |li: usize| {
-                let g = offsets[fi] + li;
-                similarity(rep_of[g], class(g))
+            // How well an item matches the rest of its class, leaving out its
+            // rival (the joined item and its part overlap, so they are no
+            // match for each other; an exact copy of either elsewhere is).
+            let best = |x: u32, rival: u32| {
+                let copies = |r: u32| group_start[r as usize + 1] - group_start[r as usize];
+                let own: f64 = if copies(x) > 1 { 1.0 } else { 0.0 };
+                let rival_copy = if copies(rival) > 1 { similarity(x, rival) } else { 0.0 };
+                let c = class_of_rep[x as usize] as usize;
+                class_members[class_start[c]..class_start[c + 1]]
+                    .iter()
+                    .filter(|&&r| r != x && r != rival)
+                    .map(|&r| similarity(x, r))
+                    .fold(own.max(rival_copy), f64::max)
             };
-            let closer = |joined: usize, part: usize| to_center(joined) > to_center(part);
+            let closer = |joined: usize, part: usize| {
+                let (j, p) = (rep_of[offsets[fi] + joined], rep_of[offsets[fi] + part]);
+                best(j, p) > best(p, j)
+            };
             choose_items(&f.items, class_of, closer, offsets[fi] as u32)
         })
         .collect();
+    // A paragraph whose class was formed around an item that is not used
+    // (a joined whole that lost to its parts) goes to a used neighbour's.
+    let mut present = vec![0u32; reps.len()];
+    for &g in chosen.iter().flatten() {
+        present[rep_of[g as usize] as usize] += 1;
+    }
+    cluster::adopt_orphans(&mut class_of_rep, &present, &verified, similarity, |a, b| accept(a, b, PAIR_THRESHOLD));
+    let class = |g: usize| class_of_rep[rep_of[g] as usize];
     let mut size = vec![0u32; reps.len()];
     for g in chosen.iter().flatten() {
         size[class(*g as usize) as usize] += 1;

@@ -43,9 +43,9 @@ pub(super) fn passage(tx: &str, hx: &[u64], ty: &str, hy: &[u64], sy: &[u64], n:
     // Shingles of the passage found in the other text.
     let density =
         |count: usize, start: usize, end: usize| count as f64 / (end - start + 1).saturating_sub(n).max(1) as f64;
-    if covx >= CONTAINED && covy <= 0.5 {
+    if covx >= CONTAINED && covy < CONTAINED {
         Some(Shared { kind: Kind::Containment, similarity: density(cx, 0, lx).min(1.0), x: None, y: Some((y0, y1)) })
-    } else if covy >= CONTAINED && covx <= 0.5 {
+    } else if covy >= CONTAINED && covx < CONTAINED {
         Some(Shared { kind: Kind::Containment, similarity: density(cy, 0, ly).min(1.0), x: Some((x0, x1)), y: None })
     } else if covx < CONTAINED && covy < CONTAINED && x1 - x0 >= PASSAGE_MIN_CHARS && y1 - y0 >= PASSAGE_MIN_CHARS {
         Some(Shared {
