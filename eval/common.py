@@ -5,6 +5,10 @@
   hyphenation, quote styles and full-width vs ASCII forms all normalize alike.
 * shingles(norm): the set of character 5-grams of a normalized text (a text shorter than 5
   characters is its own single shingle; the empty text has none).
+* word_shingles(raw, k): the set of word k-grams of a raw text, for measuring word against
+  character shingles: NFKC + casefold, words are runs of letters and digits, every CJK
+  ideograph, kana or hangul syllable is a word of its own (a text of fewer than k words is its
+  own single shingle).
 * jaccard(a, b), containment(a, b) of two raw texts on those sets.
 * paragraphs(data): the paragraphs of a file's bytes, as doublet cuts them: a paragraph is a
   run of non-blank lines, a blank line holds only white space; each span is trimmed of its
@@ -37,6 +41,37 @@ def shingles(norm, n=NGRAM):
     if len(norm) <= n:
         return {norm} if norm else set()
     return {norm[i:i + n] for i in range(len(norm) - n + 1)}
+
+
+def _is_cjk(c):
+    cp = ord(c)
+    return (0x3040 <= cp <= 0x30FF or 0x3400 <= cp <= 0x4DBF or 0x4E00 <= cp <= 0x9FFF
+            or 0xAC00 <= cp <= 0xD7AF or 0xF900 <= cp <= 0xFAFF or 0x20000 <= cp <= 0x3134F)
+
+
+def words(raw):
+    out, cur = [], []
+    for c in unicodedata.normalize("NFKC", raw).casefold():
+        if _is_cjk(c):
+            if cur:
+                out.append("".join(cur))
+                cur = []
+            out.append(c)
+        elif c.isalnum():
+            cur.append(c)
+        elif cur:
+            out.append("".join(cur))
+            cur = []
+    if cur:
+        out.append("".join(cur))
+    return out
+
+
+def word_shingles(raw, k):
+    w = words(raw)
+    if len(w) <= k:
+        return {" ".join(w)} if w else set()
+    return {" ".join(w[i:i + k]) for i in range(len(w) - k + 1)}
 
 
 def set_jaccard(a, b):

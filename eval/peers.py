@@ -32,7 +32,8 @@ Every peer gets the same input and the same pipeline as doublet:
        gaoya:      MinHashStringIndex(32-bit, b, r) with the shingle list as analyzer and
                    jaccard_threshold 0, so that its query returns every LSH candidate
                    (gaoya otherwise filters candidates by its estimate first);
-  5. every candidate pair verified by the exact Jaccard of the two 5-gram sets >= threshold;
+     (--shingles words:K: word K-grams instead, common.word_shingles, to measure that choice);
+  5. every candidate pair verified by the exact Jaccard of the two shingle sets >= threshold;
   6. groups = connected components of the verified pairs, exact groups included; one finding
      per group with one paragraph-level occurrence per member (path, byte_start, byte_end,
      line_start, col_start, line_end, col_end, para_start, para_end), kind "exact" when all
@@ -153,6 +154,7 @@ def parent(a):
         params["threshold"] = a.threshold
     if a.banding:
         params["bands"], params["rows"] = (int(x) for x in a.banding.lower().split("x"))
+    params["shingles"] = a.shingles
     if params["bands"] * params["rows"] > NUM_PERM:
         raise SystemExit("peers: %d x %d bands need more than %d permutations" % (params["bands"], params["rows"], NUM_PERM))
     peers = [p for p in a.peers.split(",") if p]
@@ -234,7 +236,7 @@ def candidates_gaoya(sets, b, r, threshold):
 
 
 def worker(a):
-    from common import normalize, paragraphs, set_jaccard, shingles
+    from common import normalize, paragraphs, set_jaccard, shingles, word_shingles
     params = json.loads(a.params)
     b, r, threshold = params["bands"], params["rows"], params["threshold"]
     t = {"start": time.time()}
@@ -242,6 +244,7 @@ def worker(a):
     paras = []  # (file index, para index, start, end)
     files = []
     groups = {}  # normalized text -> [paragraph ids]
+    raw_of = {}  # normalized text -> raw text of its first paragraph
     for path in walk(root):
         with open(path, "rb") as f:
             data = f.read()
@@ -251,10 +254,15 @@ def worker(a):
             norm = normalize(data[s:e].decode("utf-8", "replace"))
             if len(norm) >= params["min_chars"]:
                 groups.setdefault(norm, []).append(len(paras))
+                raw_of.setdefault(norm, data[s:e].decode("utf-8", "replace"))
             paras.append((fi, k, s, e))
     reps = list(groups)
     t["read"] = time.time()
-    sets = [shingles(n, params["ngram"]) for n in reps]
+    if params.get("shingles", "chars") == "chars":
+        sets = [shingles(n, params["ngram"]) for n in reps]
+    else:
+        k = int(params["shingles"].split(":")[1])
+        sets = [word_shingles(raw_of[n], k) for n in reps]
     t["shingle"] = time.time()
     gen = {"datasketch": candidates_datasketch, "rensa": candidates_rensa, "gaoya": candidates_gaoya}[a.worker]
     cands = set(gen(sets, b, r, threshold))
@@ -341,6 +349,8 @@ def main():
     ap.add_argument("--banding", help="BxR, e.g. 16x8 (overrides the report's)")
     ap.add_argument("--threshold", type=float, help="Jaccard threshold (default: the report's, else 0.6)")
     ap.add_argument("--peers", default=",".join(PEERS))
+    ap.add_argument("--shingles", default="chars", help="chars (character NGRAM-grams, as doublet) or words:K "
+                    "(word K-grams, common.word_shingles), to measure the shingling alone")
     ap.add_argument("--venv", default="/tmp/doublet-peers-venv")
     ap.add_argument("--worker", choices=PEERS, help=argparse.SUPPRESS)
     ap.add_argument("--params", help=argparse.SUPPRESS)
