@@ -29,6 +29,14 @@ pub fn is_anchor(h: u64) -> bool {
 
 /// Pairs `(i, j)`, `i < j`, of `sets` (sorted shingle sets) that share at
 /// least [`MIN_ANCHORS`] anchors, with the number shared. Sorted.
+///
+/// Pairs come from the anchors that at most [`MAX_POSTING`] paragraphs hold
+/// (*rare* anchors; a common one, a stock phrase, would pair thousands). A
+/// pair sharing [`MIN_ANCHORS`] rare anchors is a candidate. So is a pair that
+/// shares at least half of the rare anchors of one of the two, when all their
+/// shared anchors, common ones included, reach [`MIN_ANCHORS`]: a short
+/// paragraph made mostly of common phrases, quoted inside a longer one, has
+/// few rare anchors, and all of them are in the longer one.
 pub fn candidate_pairs(sets: &[&[u64]]) -> Vec<(u32, u32, u32)> {
     let mut postings: Vec<(u64, u32)> = sets
         .par_iter()
@@ -36,6 +44,14 @@ pub fn candidate_pairs(sets: &[&[u64]]) -> Vec<(u32, u32, u32)> {
         .flat_map_iter(|(i, s)| s.iter().filter(|&&h| is_anchor(h)).map(move |&h| (h, i as u32)))
         .collect();
     postings.par_sort_unstable();
+    // Per paragraph: how many of its anchors are rare, how many common.
+    let (mut rare, mut common) = (vec![0u32; sets.len()], vec![0u32; sets.len()]);
+    for run in postings.chunk_by(|a, b| a.0 == b.0) {
+        let count = if run.len() <= MAX_POSTING { &mut rare } else { &mut common };
+        for &(_, i) in run {
+            count[i as usize] += 1;
+        }
+    }
     let mut pairs: Vec<(u32, u32)> = postings
         .chunk_by(|a, b| a.0 == b.0)
         .filter(|run| run.len() >= 2 && run.len() <= MAX_POSTING)
@@ -45,12 +61,37 @@ pub fn candidate_pairs(sets: &[&[u64]]) -> Vec<(u32, u32, u32)> {
                 .flat_map(move |(x, &(_, a))| run[x + 1..].iter().map(move |&(_, b)| (a.min(b), a.max(b))))
         })
         .collect();
+    drop(postings);
     pairs.par_sort_unstable();
-    pairs
-        .chunk_by(|a, b| a == b)
-        .filter(|run| run.len() >= MIN_ANCHORS)
-        .map(|run| (run[0].0, run[0].1, run.len() as u32))
-        .collect()
+    let mut out = Vec::new();
+    let mut check = Vec::new();
+    for run in pairs.chunk_by(|a, b| a == b) {
+        let ((a, b), n) = (run[0], run.len() as u32);
+        if run.len() >= MIN_ANCHORS {
+            out.push((a, b, n));
+            continue;
+        }
+        // Most of one's rare anchors shared, and enough common anchors left
+        // to make up the rest: count all shared anchors.
+        let most_of = |i: u32| 2 * n >= rare[i as usize];
+        if n + common[a as usize].min(common[b as usize]) >= MIN_ANCHORS as u32 && (most_of(a) || most_of(b)) {
+            check.push((a, b));
+        }
+    }
+    drop(pairs);
+    out.par_extend(check.into_par_iter().filter_map(|(a, b)| {
+        let all = shared_anchors(sets[a as usize], sets[b as usize]);
+        (all >= MIN_ANCHORS).then_some((a, b, all as u32))
+    }));
+    out.par_sort_unstable();
+    out
+}
+
+/// Anchors two sorted shingle sets share: each anchor of the smaller looked
+/// up in the larger.
+fn shared_anchors(a: &[u64], b: &[u64]) -> usize {
+    let (small, large) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    small.iter().filter(|&&h| is_anchor(h) && large.binary_search(&h).is_ok()).count()
 }
 
 /// The longest passage of a text (given as its shingle hashes in text order)

@@ -1347,3 +1347,41 @@ fn merged_copy_is_found_when_its_part_also_has_an_exact_copy() {
         "copy in c.txt not linked to paragraph 3 of a.txt: {found:#?}"
     );
 }
+
+#[test]
+fn quoted_paragraph_of_stock_phrases_is_found() {
+    // The quoted paragraph is made of two phrases that seventy other
+    // paragraphs each also use, save a short part of its own: few of its
+    // anchors are rare (in at most 64 paragraphs), all of them are in the
+    // article that quotes it.
+    let stock = ["Choose Format - Character to open the dialog", "then click the Font Effects tab and select"];
+    let notice = format!("{} {} twice.", stock[0], stock[1]);
+    let dir = Dir::new();
+    let mut others = String::new();
+    for i in 0..140 {
+        others.push_str(&format!(
+            "Step {i}: {} for the setting number {i}, which the team documented in chapter {} of the guide \
+             for version {} after the review meeting.\n\n",
+            stock[i % 2],
+            i * 7919 % 1000,
+            i * 104729 % 997
+        ));
+    }
+    dir.create("help.txt", others);
+    dir.create("notice.txt", format!("Tip\n\n{notice}\n"));
+    let article = format!(
+        "The manual for the new release is thorough. Its tip on crossed-out text reads: {notice} \
+         Readers asked for more examples of this kind in the next edition of the guide."
+    );
+    dir.create("article.txt", format!("{article}\n"));
+    let o = dir.scan(&["--format", "json", "help.txt", "notice.txt", "article.txt"]);
+    let lines = json_lines(&o);
+    let found = findings(&lines);
+    let quote: Vec<&&Value> =
+        found.iter().filter(|f| paths(f).contains(&"notice.txt") && paths(f).contains(&"article.txt")).collect();
+    assert_eq!(quote.len(), 1, "{found:#?}");
+    assert_eq!(quote[0]["kind"], "containment");
+    let outer = quote[0]["occurrences"].as_array().unwrap().iter().find(|o| o["path"] == "article.txt").unwrap();
+    assert_eq!(outer["partial"], true);
+    assert_eq!(outer["byte_start"].as_u64(), Some(article.find(&notice).unwrap() as u64));
+}

@@ -43,9 +43,13 @@ pub(super) fn passage(tx: &str, hx: &[u64], ty: &str, hy: &[u64], sy: &[u64], n:
     // Shingles of the passage found in the other text.
     let density =
         |count: usize, start: usize, end: usize| count as f64 / (end - start + 1).saturating_sub(n).max(1) as f64;
-    if covx >= CONTAINED && covy < CONTAINED {
+    // A contained text is found in one piece: the stretch of the container
+    // that holds it is about as long as it (a short text whose phrases are
+    // scattered over a longer one is not quoted in it).
+    let one_piece = |inner: usize, outer: usize| outer as f64 >= CONTAINED * inner as f64;
+    if covx >= CONTAINED && covy < CONTAINED && one_piece(x1 - x0, y1 - y0) {
         Some(Shared { kind: Kind::Containment, similarity: density(cx, 0, lx).min(1.0), x: None, y: Some((y0, y1)) })
-    } else if covy >= CONTAINED && covx < CONTAINED {
+    } else if covy >= CONTAINED && covx < CONTAINED && one_piece(y1 - y0, x1 - x0) {
         Some(Shared { kind: Kind::Containment, similarity: density(cy, 0, ly).min(1.0), x: Some((x0, x1)), y: None })
     } else if covx < CONTAINED && covy < CONTAINED && x1 - x0 >= PASSAGE_MIN_CHARS && y1 - y0 >= PASSAGE_MIN_CHARS {
         Some(Shared {
@@ -118,4 +122,36 @@ pub(super) fn merge_by_occurrence(findings: Vec<Finding>) -> Vec<Finding> {
             f
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::shingle::Shingler;
+
+    fn align(x: &str, y: &str) -> Option<Shared> {
+        let mut s = Shingler::default();
+        let (mut hx, mut hy) = (Vec::new(), Vec::new());
+        s.hashes(x, 5, 0, &mut hx);
+        s.hashes(y, 5, 0, &mut hy);
+        passage(x, &hx, y, &hy, &s.set(y, 5, 0), 5)
+    }
+
+    #[test]
+    fn quoted_text_is_contained() {
+        let x = "openthestylesdialogthenclickthefonteffectstab";
+        let y = format!("themanualforthenewreleaseisthoroughitstipreads{x}readersaskedformoreexamplesofthiskind");
+        let shared = align(x, &y).expect("contained");
+        assert_eq!(shared.kind, Kind::Containment);
+        assert_eq!(shared.x, None);
+        let start = y.find(x).unwrap();
+        assert_eq!(shared.y, Some((start, start + x.len())));
+    }
+
+    #[test]
+    fn phrases_scattered_over_the_other_text_are_not_contained() {
+        // Both halves of x are in y, far apart and in the other order.
+        let y = "clickthefonteffectstabandmanyotherwordsinbetweenthatdifferfromitopenthestylesdialogandmore";
+        assert!(align("openthestylesdialogclickthefonteffectstab", y).is_none());
+    }
 }
