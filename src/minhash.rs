@@ -21,51 +21,91 @@ pub type Sketch = Vec<u32>;
 pub struct OnePermutation {
     k: usize,
     seed: u64,
+    /// The first [`PROBES`] bins of every bin's densification probe sequence
+    /// (the same for every set, so computed once): `probes[bin * PROBES + i]`.
+    probes: Vec<u32>,
 }
+
+/// Densification probes kept in the table per bin; later ones are computed.
+const PROBES: usize = 32;
+
+/// Largest `k` whose fill bitmap lives on the stack.
+const STACK_BINS: usize = 256;
 
 impl OnePermutation {
     pub fn new(k: usize, seed: u64) -> Self {
         assert!(k > 0, "a sketch needs at least one slot");
-        Self { k, seed }
+        assert!(k <= u32::MAX as usize, "at most 2^32 - 1 slots");
+        let mut this = Self { k, seed, probes: Vec::new() };
+        this.probes = (0..k)
+            .flat_map(|bin| (1..=PROBES as u64).map(move |a| (bin, a)))
+            .map(|(bin, a)| this.probe(bin, a) as u32)
+            .collect();
+        this
     }
 
     pub fn k(&self) -> usize {
         self.k
     }
 
+    /// The bin that empty bin `bin` copies from at its `attempt`-th probe.
+    #[inline]
+    fn probe(&self, bin: usize, attempt: u64) -> usize {
+        let probe = mix(!self.seed ^ mix(((bin as u64) << 32) | attempt));
+        ((probe as u128 * self.k as u128) >> 64) as usize
+    }
+
     /// Sketches the set of shingle `hashes` (repeats allowed) into `out`
     /// (`k` slots). Returns `false` for an empty set, which has no sketch.
+    /// No allocation for `k` up to 256.
     pub fn sketch_into(&self, hashes: impl IntoIterator<Item = u64>, out: &mut [u32]) -> bool {
         assert_eq!(out.len(), self.k);
+        let mut stack = [0u64; STACK_BINS / 64];
+        let mut heap = Vec::new();
+        let words = if self.k <= STACK_BINS {
+            &mut stack[..self.k.div_ceil(64)]
+        } else {
+            heap.resize(self.k.div_ceil(64), 0u64);
+            &mut heap[..]
+        };
+        let filled = &mut words.view_bits_mut::<Lsb0>()[..self.k];
         out.fill(u32::MAX);
-        let mut filled = bitvec![0; self.k];
+        let mut count = 0usize;
         let mut any = false;
         for h in hashes {
             // The seed selects the permutation: hashing is done once upstream.
             let h = mix(h ^ self.seed);
             let bin = ((h as u128 * self.k as u128) >> 64) as usize;
             let v = h as u32;
-            if !filled[bin] || v < out[bin] {
+            if !filled[bin] {
                 out[bin] = v;
                 filled.set(bin, true);
+                count += 1;
+            } else if v < out[bin] {
+                out[bin] = v;
             }
             any = true;
         }
         if !any {
             return false;
         }
-        if filled.all() {
+        if count == self.k {
             return true;
         }
         for bin in filled.iter_zeros() {
-            let mut attempt = 1u64;
-            out[bin] = loop {
-                let probe = mix(!self.seed ^ mix(((bin as u64) << 32) | attempt));
-                let src = ((probe as u128 * self.k as u128) >> 64) as usize;
-                if filled[src] {
-                    break out[src];
+            let table = &self.probes[bin * PROBES..(bin + 1) * PROBES];
+            out[bin] = match table.iter().find(|&&src| filled[src as usize]) {
+                Some(&src) => out[src as usize],
+                None => {
+                    let mut attempt = PROBES as u64 + 1;
+                    loop {
+                        let src = self.probe(bin, attempt);
+                        if filled[src] {
+                            break out[src];
+                        }
+                        attempt += 1;
+                    }
                 }
-                attempt += 1;
             };
         }
         true
@@ -104,6 +144,47 @@ mod tests {
         let mut v: Vec<u64> = range.map(mix).collect();
         v.sort_unstable();
         v
+    }
+
+    /// The definition, without the probe table or the stack bitmap.
+    fn reference(k: usize, seed: u64, hashes: &[u64]) -> Vec<u32> {
+        let mut out = vec![u32::MAX; k];
+        let mut filled = vec![false; k];
+        for &h in hashes {
+            let h = mix(h ^ seed);
+            let bin = ((h as u128 * k as u128) >> 64) as usize;
+            if !filled[bin] || (h as u32) < out[bin] {
+                out[bin] = h as u32;
+                filled[bin] = true;
+            }
+        }
+        for bin in 0..k {
+            if !filled[bin] {
+                let mut attempt = 1u64;
+                out[bin] = loop {
+                    let probe = mix(!seed ^ mix(((bin as u64) << 32) | attempt));
+                    let src = ((probe as u128 * k as u128) >> 64) as usize;
+                    if filled[src] {
+                        break out[src];
+                    }
+                    attempt += 1;
+                };
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn same_as_the_definition() {
+        // Sets from 1 element (almost every bin densified, probes beyond the
+        // table) to many; k on the stack and on the heap.
+        for k in [1, 7, 64, 128, 256, 300] {
+            for n in [1u64, 2, 5, 40, 127, 128, 1000] {
+                let hashes = set(n * 1000..n * 1001);
+                let got = OnePermutation::new(k, n).sketch(hashes.clone()).unwrap();
+                assert_eq!(got, reference(k, n, &hashes), "k {k} n {n}");
+            }
+        }
     }
 
     #[test]
