@@ -18,6 +18,10 @@ use rayon::prelude::*;
 pub const SAMPLE: u64 = 4;
 /// Anchors two paragraphs must share to be aligned.
 pub const MIN_ANCHORS: usize = 4;
+/// Anchors that two paragraphs sharing a passage of
+/// [`crate::scan`]'s shortest reported length (60 characters, ~14 anchors
+/// expected) surely share, noise included.
+pub const PASSAGE_ANCHORS: usize = 6;
 /// Anchors shared by more paragraphs than this (stock phrases) are ignored.
 pub const MAX_POSTING: usize = 64;
 
@@ -63,25 +67,34 @@ pub fn candidate_pairs(sets: &[&[u64]]) -> Vec<(u32, u32, u32)> {
         .collect();
     drop(postings);
     pairs.par_sort_unstable();
+    // Anchors a pair must share: a passage of PASSAGE_ANCHORS' worth, or half
+    // of the smaller text's (a contained text shares nearly all of its own),
+    // and never fewer than MIN_ANCHORS. Chance pairs of long paragraphs that
+    // share a few common words are not aligned.
+    let needed = |a: u32, b: u32| {
+        let small = (rare[a as usize] + common[a as usize]).min(rare[b as usize] + common[b as usize]);
+        (small.div_ceil(2)).min(PASSAGE_ANCHORS as u32).max(MIN_ANCHORS as u32)
+    };
     let mut out = Vec::new();
     let mut check = Vec::new();
     for run in pairs.chunk_by(|a, b| a == b) {
         let ((a, b), n) = (run[0], run.len() as u32);
-        if run.len() >= MIN_ANCHORS {
+        let need = needed(a, b);
+        if n >= need {
             out.push((a, b, n));
             continue;
         }
         // Most of one's rare anchors shared, and enough common anchors left
         // to make up the rest: count all shared anchors.
         let most_of = |i: u32| 2 * n >= rare[i as usize];
-        if n + common[a as usize].min(common[b as usize]) >= MIN_ANCHORS as u32 && (most_of(a) || most_of(b)) {
+        if n + common[a as usize].min(common[b as usize]) >= need && (most_of(a) || most_of(b)) {
             check.push((a, b));
         }
     }
     drop(pairs);
     out.par_extend(check.into_par_iter().filter_map(|(a, b)| {
-        let all = shared_anchors(sets[a as usize], sets[b as usize]);
-        (all >= MIN_ANCHORS).then_some((a, b, all as u32))
+        let all = shared_anchors(sets[a as usize], sets[b as usize]) as u32;
+        (all >= needed(a, b)).then_some((a, b, all))
     }));
     out.par_sort_unstable();
     out

@@ -1385,3 +1385,49 @@ fn quoted_paragraph_of_stock_phrases_is_found() {
     assert_eq!(outer["partial"], true);
     assert_eq!(outer["byte_start"].as_u64(), Some(article.find(&notice).unwrap() as u64));
 }
+
+#[test]
+fn long_passage_shared_by_two_different_paragraphs_is_located() {
+    // Two paragraphs, otherwise different, share one sentence of about 90
+    // characters; a hundred other paragraphs share only common words.
+    let shared =
+        "The commission found that the dam had been inspected only twice in the eleven years before it failed.";
+    let a = format!(
+        "Reporters spent the winter reading the archive of the regional water authority. {shared} \
+         Nobody at the authority would say who had signed the last inspection report."
+    );
+    let b = format!(
+        "At the hearing the families of the victims asked why the warnings had been ignored for so long. \
+         {shared} The minister promised a new law before the summer recess."
+    );
+    let mut others = String::new();
+    for i in 0..100 {
+        others.push_str(&format!(
+            "Report {i} of the year describes the work of the team in district {} and the results of the \
+             survey that the office carried out in the spring of {}.\n\n",
+            i * 37 % 101,
+            1900 + i
+        ));
+    }
+    let dir = Dir::new();
+    dir.create("others.txt", others);
+    dir.create("a.txt", format!("{a}\n"));
+    dir.create("b.txt", format!("{b}\n"));
+    let o = dir.scan(&["--format", "json", "others.txt", "a.txt", "b.txt"]);
+    assert_code(&o, 1);
+    let lines = json_lines(&o);
+    let found = findings(&lines);
+    let passage: Vec<&&Value> = found.iter().filter(|f| paths(f) == ["a.txt", "b.txt"]).collect();
+    assert_eq!(passage.len(), 1, "{found:#?}");
+    assert_eq!(passage[0]["kind"], "passage");
+    for (occ, text) in passage[0]["occurrences"].as_array().unwrap().iter().zip([&a, &b]) {
+        assert_eq!(occ["partial"], true);
+        let start = text.find(shared).unwrap() as u64;
+        let (s, e) = (occ["byte_start"].as_u64().unwrap(), occ["byte_end"].as_u64().unwrap());
+        // Located to the shared sentence (normalization does not see its
+        // final full stop or the space before it).
+        assert!(s <= start + 1 && s + 1 >= start, "{occ}");
+        assert!(e + 2 >= start + shared.len() as u64 && e <= start + shared.len() as u64, "{occ}");
+    }
+    assert!(!found.iter().any(|f| paths(f).contains(&"others.txt") && paths(f).contains(&"a.txt")), "{found:#?}");
+}

@@ -25,13 +25,20 @@ pub(super) const CONTAINED: f64 = 0.8;
 /// in the other (at least [`CONTAINED`] of it, and the container at most
 /// half shared), or a passage of at least [`PASSAGE_MIN_CHARS`] in both.
 pub(super) fn passage(tx: &str, hx: &[u64], ty: &str, hy: &[u64], sy: &[u64], n: usize) -> Option<Shared> {
-    let (x0, x1, cx) = passages::shared_run(hx, sy, n)?;
+    let (x0, x1, _) = passages::shared_run(hx, sy, n)?;
     // The passage in y is the one that matches x's passage, not merely the
     // longest stretch of y found anywhere in x.
     let mut in_x: Vec<u64> = hx[x0..=(x1 - n).min(hx.len() - 1)].to_vec();
     in_x.sort_unstable();
     in_x.dedup();
     let (y0, y1, cy) = passages::shared_run(hy, &in_x, n)?;
+    // And back: x's run was found against all of y, so it may begin or end
+    // with a shingle that y has elsewhere (`…ngthe` of `reading the` next to
+    // `the commission…`); against y's passage alone it fits.
+    let mut in_y: Vec<u64> = hy[y0..=(y1 - n).min(hy.len() - 1)].to_vec();
+    in_y.sort_unstable();
+    in_y.dedup();
+    let (x0, x1, cx) = passages::shared_run(hx, &in_y, n)?;
     let (cx_, cy_): (Vec<char>, Vec<char>) = (tx.chars().collect(), ty.chars().collect());
     if !informative(&cx_[x0..x1], &hx[x0..=(x1 - n).min(hx.len() - 1)])
         || !informative(&cy_[y0..y1], &hy[y0..=(y1 - n).min(hy.len() - 1)])
