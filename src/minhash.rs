@@ -223,6 +223,24 @@ mod tests {
     }
 
     #[test]
+    fn estimate_stays_within_the_scan_margin() {
+        // The scan drops candidates whose 128-slot estimate lies 0.2 below
+        // the lowest Jaccard it accepts (0.4 by default). Pairs at exactly
+        // 0.4, small (16 + 16 shingles, most bins densified) and large, over
+        // 2000 seeds: none falls that far.
+        for (len, shared) in [(16u64, 9u64), (40, 23), (400, 229)] {
+            let (a, b) = (set(0..len), set(len - shared..2 * len - shared));
+            let exact = jaccard(&a, &b);
+            assert!((exact - 0.4).abs() < 0.01, "{exact}");
+            for seed in 0..2000 {
+                let oph = OnePermutation::new(128, seed);
+                let est = estimate(&oph.sketch(a.clone()).unwrap(), &oph.sketch(b.clone()).unwrap());
+                assert!(est >= exact - 0.2, "len {len} seed {seed}: estimate {est}, exact {exact}");
+            }
+        }
+    }
+
+    #[test]
     fn estimate_is_unbiased_on_average() {
         // 0..300 vs 100..400: Jaccard 200 / 400 = 0.5, also for tiny sets where
         // most bins are densified.
