@@ -31,6 +31,10 @@ pub fn is_anchor(h: u64) -> bool {
     crate::minhash::mix(h) % SAMPLE == 0
 }
 
+/// Candidates `(a, b, shared anchors)` and pairs to check by counting all
+/// shared anchors.
+type Found = (Vec<(u32, u32, u32)>, Vec<(u32, u32)>);
+
 /// Pairs `(i, j)`, `i < j`, of `sets` (sorted shingle sets) that share at
 /// least [`MIN_ANCHORS`] anchors, with the number shared. Sorted.
 ///
@@ -56,17 +60,34 @@ pub fn candidate_pairs(sets: &[&[u64]]) -> Vec<(u32, u32, u32)> {
             count[i as usize] += 1;
         }
     }
-    let mut pairs: Vec<(u32, u32)> = postings
-        .chunk_by(|a, b| a.0 == b.0)
-        .filter(|run| run.len() >= 2 && run.len() <= MAX_POSTING)
-        .flat_map(|run| {
-            run.iter()
-                .enumerate()
-                .flat_map(move |(x, &(_, a))| run[x + 1..].iter().map(move |&(_, b)| (a.min(b), a.max(b))))
-        })
-        .collect();
+    // The rare anchors' member lists (compressed rows), and per paragraph the
+    // rare anchors it holds.
+    let n = sets.len();
+    let mut members: Vec<u32> = Vec::new();
+    let mut run_start: Vec<usize> = vec![0];
+    for run in postings.chunk_by(|a, b| a.0 == b.0) {
+        if run.len() >= 2 && run.len() <= MAX_POSTING {
+            members.extend(run.iter().map(|&(_, i)| i));
+            run_start.push(members.len());
+        }
+    }
     drop(postings);
-    pairs.par_sort_unstable();
+    let mut held_start = vec![0usize; n + 1];
+    for &i in &members {
+        held_start[i as usize + 1] += 1;
+    }
+    for i in 0..n {
+        held_start[i + 1] += held_start[i];
+    }
+    let mut held = vec![0u32; members.len()];
+    let mut fill = held_start.clone();
+    for r in 0..run_start.len() - 1 {
+        for &i in &members[run_start[r]..run_start[r + 1]] {
+            held[fill[i as usize]] = r as u32;
+            fill[i as usize] += 1;
+        }
+    }
+    drop(fill);
     // Anchors a pair must share: a passage of PASSAGE_ANCHORS' worth, or half
     // of the smaller text's (a contained text shares nearly all of its own),
     // and never fewer than MIN_ANCHORS. Chance pairs of long paragraphs that
@@ -75,23 +96,53 @@ pub fn candidate_pairs(sets: &[&[u64]]) -> Vec<(u32, u32, u32)> {
         let small = (rare[a as usize] + common[a as usize]).min(rare[b as usize] + common[b as usize]);
         (small.div_ceil(2)).min(PASSAGE_ANCHORS as u32).max(MIN_ANCHORS as u32)
     };
-    let mut out = Vec::new();
-    let mut check = Vec::new();
-    for run in pairs.chunk_by(|a, b| a == b) {
-        let ((a, b), n) = (run[0], run.len() as u32);
-        let need = needed(a, b);
-        if n >= need {
-            out.push((a, b, n));
-            continue;
-        }
-        // Most of one's rare anchors shared, and enough common anchors left
-        // to make up the rest: count all shared anchors.
-        let most_of = |i: u32| 2 * n >= rare[i as usize];
-        if n + common[a as usize].min(common[b as usize]) >= need && (most_of(a) || most_of(b)) {
-            check.push((a, b));
-        }
-    }
-    drop(pairs);
+    // For every paragraph a, the rare anchors it shares with each b > a,
+    // counted in a dense accumulator (no pair list to sort): a pair that
+    // shares enough is a candidate; one that shares most of one's rare
+    // anchors, with enough common ones left to make up the rest, is checked.
+    let chunk = n.div_ceil(rayon::current_num_threads() * 8).max(1);
+    let (mut out, check): Found = (0..n)
+        .into_par_iter()
+        .chunks(chunk)
+        .map(|firsts| {
+            let mut count = vec![0u32; n];
+            let mut touched: Vec<u32> = Vec::new();
+            let (mut out, mut check) = (Vec::new(), Vec::new());
+            for a in firsts {
+                for &r in &held[held_start[a]..held_start[a + 1]] {
+                    for &b in &members[run_start[r as usize]..run_start[r as usize + 1]] {
+                        if b as usize > a {
+                            if count[b as usize] == 0 {
+                                touched.push(b);
+                            }
+                            count[b as usize] += 1;
+                        }
+                    }
+                }
+                touched.sort_unstable();
+                let a = a as u32;
+                for b in touched.drain(..) {
+                    let shared = std::mem::take(&mut count[b as usize]);
+                    let need = needed(a, b);
+                    let most_of = |i: u32| 2 * shared >= rare[i as usize];
+                    if shared >= need {
+                        out.push((a, b, shared));
+                    } else if shared + common[a as usize].min(common[b as usize]) >= need && (most_of(a) || most_of(b))
+                    {
+                        check.push((a, b));
+                    }
+                }
+            }
+            (out, check)
+        })
+        .reduce(
+            || (Vec::new(), Vec::new()),
+            |mut x, y| {
+                x.0.extend(y.0);
+                x.1.extend(y.1);
+                x
+            },
+        );
     out.par_extend(check.into_par_iter().filter_map(|(a, b)| {
         let all = shared_anchors(sets[a as usize], sets[b as usize]) as u32;
         (all >= needed(a, b)).then_some((a, b, all))
