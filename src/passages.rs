@@ -52,26 +52,25 @@ pub fn candidate_pairs(sets: &[&[u64]]) -> Vec<(u32, u32, u32)> {
         .flat_map_iter(|(i, s)| s.iter().filter(|&&h| is_anchor(h)).map(move |&h| (h, i as u32)))
         .collect();
     postings.par_sort_unstable();
-    // Per paragraph: how many of its anchors are rare, how many common.
-    let (mut rare, mut common) = (vec![0u32; sets.len()], vec![0u32; sets.len()]);
+    // Per paragraph: how many of its anchors are rare, how many common; and
+    // the member lists of the rare anchors held by two or more (compressed
+    // rows).
+    let n = sets.len();
+    let (mut rare, mut common) = (vec![0u32; n], vec![0u32; n]);
+    let mut members: Vec<u32> = Vec::new();
+    let mut run_start: Vec<usize> = vec![0];
     for run in postings.chunk_by(|a, b| a.0 == b.0) {
         let count = if run.len() <= MAX_POSTING { &mut rare } else { &mut common };
         for &(_, i) in run {
             count[i as usize] += 1;
         }
-    }
-    // The rare anchors' member lists (compressed rows), and per paragraph the
-    // rare anchors it holds.
-    let n = sets.len();
-    let mut members: Vec<u32> = Vec::new();
-    let mut run_start: Vec<usize> = vec![0];
-    for run in postings.chunk_by(|a, b| a.0 == b.0) {
         if run.len() >= 2 && run.len() <= MAX_POSTING {
             members.extend(run.iter().map(|&(_, i)| i));
             run_start.push(members.len());
         }
     }
     drop(postings);
+    // Per paragraph, the rare anchors it holds.
     let mut held_start = vec![0usize; n + 1];
     for &i in &members {
         held_start[i as usize + 1] += 1;

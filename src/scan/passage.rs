@@ -20,29 +20,35 @@ pub(super) const PASSAGE_MIN_CHARS: usize = 60;
 /// Share of a paragraph that must lie in the other for containment.
 pub(super) const CONTAINED: f64 = 0.8;
 
+/// The shingle hashes of the run `[start, end)` (characters) of a text whose
+/// hashes in text order are `h`: a shingle at position p covers p .. p + n.
+fn run_hashes(h: &[u64], start: usize, end: usize, n: usize) -> &[u64] {
+    &h[start..=(end - n).min(h.len() - 1)]
+}
+
+/// `hashes` as a sorted set.
+fn sorted_set(hashes: &[u64]) -> Vec<u64> {
+    let mut set = hashes.to_vec();
+    set.sort_unstable();
+    set.dedup();
+    set
+}
+
 /// Aligns two paragraphs (normalized texts, their shingle hashes in text
-/// order, y's shingle set; `n` the shingle length): one contained
-/// in the other (at least [`CONTAINED`] of it, and the container at most
-/// half shared), or a passage of at least [`PASSAGE_MIN_CHARS`] in both.
+/// order, y's shingle set; `n` the shingle length): one contained in the
+/// other (at least [`CONTAINED`] of it, in one piece, the container less
+/// than that shared), or a passage of at least [`PASSAGE_MIN_CHARS`] in both.
 pub(super) fn passage(tx: &str, hx: &[u64], ty: &str, hy: &[u64], sy: &[u64], n: usize) -> Option<Shared> {
     let (x0, x1, _) = passages::shared_run(hx, sy, n)?;
     // The passage in y is the one that matches x's passage, not merely the
     // longest stretch of y found anywhere in x.
-    let mut in_x: Vec<u64> = hx[x0..=(x1 - n).min(hx.len() - 1)].to_vec();
-    in_x.sort_unstable();
-    in_x.dedup();
-    let (y0, y1, cy) = passages::shared_run(hy, &in_x, n)?;
+    let (y0, y1, cy) = passages::shared_run(hy, &sorted_set(run_hashes(hx, x0, x1, n)), n)?;
     // And back: x's run was found against all of y, so it may begin or end
     // with a shingle that y has elsewhere (`…ngthe` of `reading the` next to
     // `the commission…`); against y's passage alone it fits.
-    let mut in_y: Vec<u64> = hy[y0..=(y1 - n).min(hy.len() - 1)].to_vec();
-    in_y.sort_unstable();
-    in_y.dedup();
-    let (x0, x1, cx) = passages::shared_run(hx, &in_y, n)?;
+    let (x0, x1, cx) = passages::shared_run(hx, &sorted_set(run_hashes(hy, y0, y1, n)), n)?;
     let (cx_, cy_): (Vec<char>, Vec<char>) = (tx.chars().collect(), ty.chars().collect());
-    if !informative(&cx_[x0..x1], &hx[x0..=(x1 - n).min(hx.len() - 1)])
-        || !informative(&cy_[y0..y1], &hy[y0..=(y1 - n).min(hy.len() - 1)])
-    {
+    if !informative(&cx_[x0..x1], run_hashes(hx, x0, x1, n)) || !informative(&cy_[y0..y1], run_hashes(hy, y0, y1, n)) {
         return None;
     }
     let (lx, ly) = (cx_.len(), cy_.len());
