@@ -40,11 +40,15 @@ type Found = (Vec<(u32, u32, u32)>, Vec<(u32, u32)>);
 ///
 /// Pairs come from the anchors that at most [`MAX_POSTING`] paragraphs hold
 /// (*rare* anchors; a common one, a stock phrase, would pair thousands). A
-/// pair sharing [`MIN_ANCHORS`] rare anchors is a candidate. So is a pair that
-/// shares at least half of the rare anchors of one of the two, when all their
-/// shared anchors, common ones included, reach [`MIN_ANCHORS`]: a short
-/// paragraph made mostly of common phrases, quoted inside a longer one, has
-/// few rare anchors, and all of them are in the longer one.
+/// pair sharing [`MIN_ANCHORS`] rare anchors is a candidate. So is a pair
+/// where the text with fewer anchors could be contained in the other: it
+/// shares at least half of its rare anchors (and two, or its only one), and
+/// all their shared anchors, common ones included, reach [`MIN_ANCHORS`] and
+/// 60 % of its anchors. A short paragraph made mostly of common phrases,
+/// quoted inside a longer one, has few rare anchors, and all of them are in
+/// the longer one; one that merely shares a rare anchor and a few stock
+/// phrases with it is not aligned (on large corpora such chance pairs are
+/// millions).
 pub fn candidate_pairs(sets: &[&[u64]]) -> Vec<(u32, u32, u32)> {
     let mut postings: Vec<(u64, u32)> = sets
         .par_iter()
@@ -91,6 +95,13 @@ pub fn candidate_pairs(sets: &[&[u64]]) -> Vec<(u32, u32, u32)> {
     // of the smaller text's (a contained text shares nearly all of its own),
     // and never fewer than MIN_ANCHORS. Chance pairs of long paragraphs that
     // share a few common words are not aligned.
+    let smaller = |a: u32, b: u32| {
+        if rare[a as usize] + common[a as usize] <= rare[b as usize] + common[b as usize] {
+            a
+        } else {
+            b
+        }
+    };
     let needed = |a: u32, b: u32| {
         let small = (rare[a as usize] + common[a as usize]).min(rare[b as usize] + common[b as usize]);
         (small.div_ceil(2)).min(PASSAGE_ANCHORS as u32).max(MIN_ANCHORS as u32)
@@ -123,11 +134,10 @@ pub fn candidate_pairs(sets: &[&[u64]]) -> Vec<(u32, u32, u32)> {
                 for b in touched.drain(..) {
                     let shared = std::mem::take(&mut count[b as usize]);
                     let need = needed(a, b);
-                    let most_of = |i: u32| 2 * shared >= rare[i as usize];
+                    let s = smaller(a, b) as usize;
                     if shared >= need {
                         out.push((a, b, shared));
-                    } else if shared + common[a as usize].min(common[b as usize]) >= need && (most_of(a) || most_of(b))
-                    {
+                    } else if 2 * shared >= rare[s] && shared >= rare[s].min(2) && shared + common[s] >= need {
                         check.push((a, b));
                     }
                 }
@@ -144,7 +154,8 @@ pub fn candidate_pairs(sets: &[&[u64]]) -> Vec<(u32, u32, u32)> {
         );
     out.par_extend(check.into_par_iter().filter_map(|(a, b)| {
         let all = shared_anchors(sets[a as usize], sets[b as usize]) as u32;
-        (all >= needed(a, b)).then_some((a, b, all))
+        let s = smaller(a, b) as usize;
+        (all >= needed(a, b) && 5 * all >= 3 * (rare[s] + common[s])).then_some((a, b, all))
     }));
     out.par_sort_unstable();
     out
@@ -213,6 +224,34 @@ mod tests {
         let set = Shingler::default().set(noisy, 5, 0);
         let (start, end, _) = shared_run(&ordered(text), &set, 5).unwrap();
         assert_eq!((start, end), (0, text.len()));
+    }
+
+    /// Hashes that are anchors, from `from` on.
+    fn anchors(from: u64, n: usize) -> Vec<u64> {
+        (from..).filter(|&h| is_anchor(h)).take(n).collect()
+    }
+
+    #[test]
+    fn a_text_of_stock_phrases_is_a_candidate_only_when_contained() {
+        // Ten stock-phrase anchors held by seventy paragraphs each, two rare
+        // anchors of the short text's own.
+        let stock = anchors(1_000, 10);
+        let own = anchors(2_000, 2);
+        let mut sets: Vec<Vec<u64>> =
+            (0..70u64).map(|i| [stock.clone(), anchors(10_000 + i * 100, 8)].concat()).collect();
+        let short = [stock.clone(), own.clone()].concat();
+        // Quotes it whole, among forty words of its own.
+        let quoting = [short.clone(), anchors(50_000, 40)].concat();
+        // Shares one of its rare anchors and six stock phrases.
+        let chance = [vec![own[0]], stock[..6].to_vec(), anchors(60_000, 40)].concat();
+        sets.extend([short, quoting, chance]);
+        for s in &mut sets {
+            s.sort_unstable();
+        }
+        let refs: Vec<&[u64]> = sets.iter().map(|s| s.as_slice()).collect();
+        let pairs: Vec<(u32, u32)> = candidate_pairs(&refs).iter().map(|&(a, b, _)| (a, b)).collect();
+        assert!(pairs.contains(&(70, 71)), "{pairs:?}");
+        assert!(!pairs.contains(&(70, 72)), "{pairs:?}");
     }
 
     #[test]
