@@ -13,7 +13,6 @@ use crate::location;
 use crate::normalize;
 use crate::ocr;
 use crate::segment::{self, Span};
-use crate::shingle::Shingler;
 use crate::source::{self, Diagnostic, Source};
 
 /// A paragraph, or two consecutive ones read as one, that takes part in
@@ -40,18 +39,34 @@ pub(super) struct Analyzed {
     /// What takes part in matching, sorted by paragraph range: every
     /// paragraph long enough, and every cut paragraph's two parts joined.
     pub(super) items: Vec<Item>,
-    /// Shingle set of each item.
-    pub(super) sets: Vec<Vec<u64>>,
-    /// Normalized text of each item, for telling OCR noise from rewording.
-    pub(super) texts: Vec<String>,
+    /// Normalized text of each item: shingles, sketches and sets are derived
+    /// from it when needed, and OCR noise is told from rewording on it.
+    pub(super) texts: Texts,
     /// Layout breaks, with `check_breaks`.
     pub(super) breaks: Vec<Break>,
     /// The OCR blocks that are the paragraphs of an OCR file.
     pub(super) blocks: Option<Vec<ocr::Block>>,
 }
 
-/// Shingle set and normalized text of a paragraph long enough to match.
-pub(super) type Matchable = (Vec<u64>, String);
+/// Texts stored end to end in one buffer: one allocation per file instead of
+/// one per paragraph.
+#[derive(Default)]
+pub(super) struct Texts {
+    buf: String,
+    ends: Vec<usize>,
+}
+
+impl Texts {
+    pub(super) fn push(&mut self, text: &str) {
+        self.buf.push_str(text);
+        self.ends.push(self.buf.len());
+    }
+
+    pub(super) fn get(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.buf[start..self.ends[i]]
+    }
+}
 
 /// Paragraphs per parallel batch inside one file.
 pub(super) const BATCH: usize = 256;
@@ -61,34 +76,36 @@ pub(super) const BATCH: usize = 256;
 pub(super) struct Worker {
     pub(super) normalized: String,
     pub(super) second: String,
-    pub(super) shingler: Shingler,
 }
 
 impl Worker {
-    /// Exact hash of one paragraph and, when it is long enough to match, its
-    /// shingle set.
-    fn paragraph(&mut self, raw: &[u8], params: &Params) -> (u128, Option<Matchable>) {
+    /// Exact hash of one paragraph and whether it is long enough to match;
+    /// its normalized text is left in `self.normalized`.
+    fn paragraph(&mut self, raw: &[u8], params: &Params) -> (u128, bool) {
         normalize::normalize(raw, &mut self.normalized, None);
         let hash = xxh3_128(self.normalized.as_bytes());
-        let long = self.normalized.chars().count() >= params.min_chars.max(1);
-        (hash, long.then(|| (self.shingler.set(&self.normalized, params.ngram, params.seed), self.normalized.clone())))
+        (hash, long_enough(&self.normalized, params))
     }
 
-    /// Exact hash and shingle set of two paragraphs read as one, when both
-    /// have content and together they are long enough.
-    fn joined(&mut self, a: &[u8], b: &[u8], params: &Params) -> Option<(u128, Vec<u64>, String)> {
+    /// Exact hash and normalized text of two paragraphs read as one, when
+    /// both have content and together they are long enough.
+    fn joined(&mut self, a: &[u8], b: &[u8], params: &Params) -> Option<(u128, String)> {
         normalize::normalize(b, &mut self.second, None);
         normalize::normalize(a, &mut self.normalized, None);
         if self.normalized.is_empty() || self.second.is_empty() {
             return None;
         }
         self.normalized.push_str(&self.second);
-        let long = self.normalized.chars().count() >= params.min_chars.max(1);
-        long.then(|| {
-            let set = self.shingler.set(&self.normalized, params.ngram, params.seed);
-            (xxh3_128(self.normalized.as_bytes()), set, self.normalized.clone())
-        })
+        long_enough(&self.normalized, params).then(|| (xxh3_128(self.normalized.as_bytes()), self.normalized.clone()))
     }
+}
+
+/// Whether a normalized text has the characters to take part in matching.
+fn long_enough(text: &str, params: &Params) -> bool {
+    let min = params.min_chars.max(1);
+    // Bytes bound characters from above: most texts are decided without
+    // counting.
+    text.len() >= min && (text.len() >= 4 * min || text.chars().count() >= min)
 }
 
 /// Reads and analyzes one source, its paragraphs in parallel batches; a
@@ -123,13 +140,24 @@ pub(super) fn analyze(src: Source, params: &Params) -> Result<Analyzed, Diagnost
             None => &data[spans[i].start..spans[i].end],
         }
     };
-    let analyzed: Vec<(u128, Option<Matchable>)> = spans
+    // Per batch: each paragraph's hash and whether it matches, and the
+    // normalized texts of those that do.
+    let analyzed: Vec<(Vec<(u128, bool)>, Texts)> = spans
         .par_chunks(BATCH)
         .enumerate()
         .map_init(Worker::default, |w, (c, batch)| {
-            (c * BATCH..c * BATCH + batch.len()).map(|i| w.paragraph(text(i), params)).collect::<Vec<_>>()
+            let mut texts = Texts::default();
+            let marks = (c * BATCH..c * BATCH + batch.len())
+                .map(|i| {
+                    let (hash, long) = w.paragraph(text(i), params);
+                    if long {
+                        texts.push(&w.normalized);
+                    }
+                    (hash, long)
+                })
+                .collect();
+            (marks, texts)
         })
-        .flatten_iter()
         .collect();
     // Paragraphs that may continue into the next one, read whole as well.
     let cut: Vec<usize> = if params.lines && blocks.is_none() {
@@ -137,26 +165,31 @@ pub(super) fn analyze(src: Source, params: &Params) -> Result<Analyzed, Diagnost
     } else {
         (0..spans.len().saturating_sub(1)).filter(|&i| breaks::open_ended_bytes(text(i))).collect()
     };
-    let joined: Vec<Option<(u128, Vec<u64>, String)>> =
+    let joined: Vec<Option<(u128, String)>> =
         cut.par_iter().map_init(Worker::default, |w, &i| w.joined(text(i), text(i + 1), params)).collect();
     let mut hashes = Vec::with_capacity(spans.len());
     let mut items = Vec::new();
-    let mut sets = Vec::new();
-    let mut texts = Vec::new();
+    let mut texts =
+        Texts { buf: String::with_capacity(analyzed.iter().map(|(_, t)| t.buf.len()).sum()), ends: Vec::new() };
     let mut joined = cut.iter().zip(joined).peekable();
-    for (i, (hash, long)) in analyzed.into_iter().enumerate() {
-        hashes.push(hash);
-        if let Some((set, text)) = long {
-            items.push(Item { first: i as u32, last: i as u32, hash });
-            sets.push(set);
-            texts.push(text);
-        }
-        if let Some((_, Some((hash, set, text)))) = joined.next_if(|(&c, _)| c == i) {
-            items.push(Item { first: i as u32, last: i as u32 + 1, hash });
-            sets.push(set);
-            texts.push(text);
+    let mut i = 0usize;
+    for (marks, batch) in &analyzed {
+        let mut next = 0;
+        for &(hash, long) in marks {
+            hashes.push(hash);
+            if long {
+                items.push(Item { first: i as u32, last: i as u32, hash });
+                texts.push(batch.get(next));
+                next += 1;
+            }
+            if let Some((_, Some((hash, text)))) = joined.next_if(|(&c, _)| c == i) {
+                items.push(Item { first: i as u32, last: i as u32 + 1, hash });
+                texts.push(&text);
+            }
+            i += 1;
         }
     }
+    drop(analyzed);
     // A stray blank line is a thing of plain text.
     let breaks = if params.check_breaks && !params.lines && blocks.is_none() {
         located_breaks(&src.name, &data, &spans)
@@ -173,7 +206,6 @@ pub(super) fn analyze(src: Source, params: &Params) -> Result<Analyzed, Diagnost
         spans,
         hashes,
         items,
-        sets,
         texts,
         breaks,
         blocks,

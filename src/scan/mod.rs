@@ -19,7 +19,7 @@
 //! own, it takes the parts' place in the file's label sequence, so a copy
 //! printed whole elsewhere is one finding with the two parts as one occurrence.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -407,19 +407,19 @@ pub fn scan(
         group_start.push(members.len() as u32);
     }
     drop(keyed);
-    // Only representatives' shingle sets are needed from here on.
-    let mut sets: Vec<Vec<u64>> = vec![Vec::new(); n_items];
-    let mut texts: Vec<String> = vec![String::new(); n_items];
-    for (fi, f) in files.iter_mut().enumerate() {
-        let file_texts = std::mem::take(&mut f.texts);
-        for (li, (set, text)) in std::mem::take(&mut f.sets).into_iter().zip(file_texts).enumerate() {
-            let g = offsets[fi] + li;
-            if reps[rep_of[g] as usize] as usize == g {
-                sets[g] = set;
-                texts[g] = text;
-            }
-        }
-    }
+    // A representative's normalized text, where its file keeps it; its
+    // shingle set, made when first needed (verification and reports need
+    // the sets of few representatives: holding all would take eight bytes
+    // per character of the corpus).
+    let rep_text = |r: u32| -> &str {
+        let g = reps[r as usize] as usize;
+        let fi = place_of[g].0 as usize;
+        files[fi].texts.get(g - offsets[fi])
+    };
+    let rep_sets: Vec<OnceLock<Vec<u64>>> = (0..reps.len()).map(|_| OnceLock::new()).collect();
+    let rep_set = |r: u32| -> &[u64] {
+        rep_sets[r as usize].get_or_init(|| Shingler::default().set(rep_text(r), params.ngram, params.seed))
+    };
     lap("exact", &mut t);
 
     // sketch + candidates
@@ -429,10 +429,15 @@ pub fn scan(
             let k = params.num_perm;
             let oph = OnePermutation::new(k, params.seed);
             let mut sketches = vec![0u32; reps.len() * k];
-            sketches.par_chunks_mut(k).zip(reps.par_iter()).for_each(|(out, &r)| {
-                oph.sketch_into(sets[r as usize].iter().copied(), out);
-                observer.advance(1);
-            });
+            sketches.par_chunks_mut(k).enumerate().for_each_init(
+                || (Shingler::default(), Vec::new()),
+                |(shingler, hashes), (r, out)| {
+                    hashes.clear();
+                    shingler.hashes(rep_text(r as u32), params.ngram, params.seed, hashes);
+                    oph.sketch_into(hashes.iter().copied(), out);
+                    observer.advance(1);
+                },
+            );
             lap("sketch", &mut t);
             observer.stage("candidates", None, Unit::Items);
             let p = lsh::candidate_pairs(&sketches, k, banding);
@@ -447,11 +452,11 @@ pub fn scan(
             p
         }
         Method::Simhash => {
-            let fps: Vec<u64> = reps
-                .par_iter()
-                .map(|&r| {
+            let fps: Vec<u64> = (0..reps.len() as u32)
+                .into_par_iter()
+                .map_init(Shingler::default, |shingler, r| {
                     observer.advance(1);
-                    simhash::fingerprint(&sets[r as usize])
+                    simhash::fingerprint(&shingler.set(rep_text(r), params.ngram, params.seed))
                 })
                 .collect();
             lap("sketch", &mut t);
@@ -464,8 +469,6 @@ pub fn scan(
 
     // verify
     observer.stage("verify", Some(pairs.len() as u64), Unit::Items);
-    let rep_set = |r: u32| -> &[u64] { &sets[reps[r as usize] as usize] };
-    let rep_text = |r: u32| -> &str { &texts[reps[r as usize] as usize] };
     // Verified: Jaccard reaches `min`, or reaches the OCR floor and the
     // texts differ only as OCR output does.
     let floor = params.ocr_floor();
@@ -601,8 +604,25 @@ pub fn scan(
             first == last
         })
         .collect();
-    let single_sets: Vec<&[u64]> = singles.iter().map(|&r| rep_set(r)).collect();
-    let passage_pairs = passages::candidate_pairs(&single_sets);
+    // Anchors of each single paragraph, sorted: all that candidates need.
+    let anchors: Vec<Vec<u64>> = singles
+        .par_iter()
+        .map_init(
+            || (Shingler::default(), Vec::new()),
+            |(shingler, hashes), &r| {
+                hashes.clear();
+                shingler.hashes(rep_text(r), params.ngram, params.seed, hashes);
+                let mut out: Vec<u64> = hashes.iter().copied().filter(|&h| passages::is_anchor(h)).collect();
+                out.sort_unstable();
+                out.dedup();
+                out
+            },
+        )
+        .collect();
+    let anchor_refs: Vec<&[u64]> = anchors.iter().map(Vec::as_slice).collect();
+    let passage_pairs = passages::candidate_pairs(&anchor_refs);
+    drop(anchor_refs);
+    drop(anchors);
     // Shingle hashes in text order, once per paragraph that is aligned.
     let mut aligned = vec![false; singles.len()];
     for &(x, y, _) in &passage_pairs {
