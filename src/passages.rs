@@ -35,8 +35,22 @@ pub fn is_anchor(h: u64) -> bool {
 /// shared anchors.
 type Found = (Vec<(u32, u32, u32)>, Vec<(u32, u32)>);
 
-/// Pairs `(i, j)`, `i < j`, of `sets` (sorted shingle sets) that share at
-/// least [`MIN_ANCHORS`] anchors, with the number shared. Sorted.
+/// Which of `passes` passes over the texts collects anchor `h`.
+#[inline]
+fn pass_of(h: u64, passes: usize) -> usize {
+    (((crate::minhash::mix(h) >> 32) * passes as u64) >> 32) as usize
+}
+
+/// Pairs `(i, j)`, `i < j`, of `sets` (sorted shingle sets, or their
+/// anchors) that share enough anchors to be aligned, with the number shared.
+/// Sorted. See [`candidate_pairs_of`].
+pub fn candidate_pairs(sets: &[&[u64]]) -> Vec<(u32, u32, u32)> {
+    candidate_pairs_of(sets.len(), 1, |i, out| out.extend(sets[i].iter().copied().filter(|&h| is_anchor(h))))
+}
+
+/// Pairs `(i, j)`, `i < j`, of `n` texts that share enough anchors to be
+/// aligned, with the number shared; `anchors(i, out)` appends the anchors
+/// of text `i`. Sorted.
 ///
 /// Pairs come from the anchors that at most [`MAX_POSTING`] paragraphs hold
 /// (*rare* anchors; a common one, a stock phrase, would pair thousands). A
@@ -49,31 +63,67 @@ type Found = (Vec<(u32, u32, u32)>, Vec<(u32, u32)>);
 /// the longer one; one that merely shares a rare anchor and a few stock
 /// phrases with it is not aligned (on large corpora such chance pairs are
 /// millions).
-pub fn candidate_pairs(sets: &[&[u64]]) -> Vec<(u32, u32, u32)> {
-    let mut postings: Vec<(u64, u32)> = sets
-        .par_iter()
-        .enumerate()
-        .flat_map_iter(|(i, s)| s.iter().filter(|&&h| is_anchor(h)).map(move |&h| (h, i as u32)))
-        .collect();
-    postings.par_sort_unstable();
+///
+/// The list of every anchor with its text (16 bytes per anchor, a quarter
+/// of the characters) is the largest thing a scan holds: it is made in
+/// `passes` passes over the texts, each collecting the anchors of one hash
+/// range. The result does not depend on `passes`.
+pub fn candidate_pairs_of(
+    n: usize,
+    passes: usize,
+    anchors: impl Fn(usize, &mut Vec<u64>) + Sync,
+) -> Vec<(u32, u32, u32)> {
+    let passes = passes.max(1);
+    let texts_per_job = n.div_ceil(rayon::current_num_threads() * 16).max(1);
     // Per paragraph: how many of its anchors are rare, how many common; and
     // the member lists of the rare anchors held by two or more (compressed
     // rows).
-    let n = sets.len();
     let (mut rare, mut common) = (vec![0u32; n], vec![0u32; n]);
+    // Per paragraph, a 256-bit signature of its common anchors: bits of s
+    // missing from b's stand for distinct anchors of s that b lacks.
+    let mut signature = vec![[0u64; 4]; n];
     let mut members: Vec<u32> = Vec::new();
     let mut run_start: Vec<usize> = vec![0];
-    for run in postings.chunk_by(|a, b| a.0 == b.0) {
-        let count = if run.len() <= MAX_POSTING { &mut rare } else { &mut common };
-        for &(_, i) in run {
-            count[i as usize] += 1;
+    for pass in 0..passes {
+        let parts: Vec<Vec<(u64, u32)>> = (0..n.div_ceil(texts_per_job))
+            .into_par_iter()
+            .map_init(Vec::new, |buf, job| {
+                let mut part = Vec::new();
+                for i in job * texts_per_job..((job + 1) * texts_per_job).min(n) {
+                    buf.clear();
+                    anchors(i, buf);
+                    buf.sort_unstable();
+                    buf.dedup();
+                    part.extend(
+                        buf.iter().filter(|&&h| passes == 1 || pass_of(h, passes) == pass).map(|&h| (h, i as u32)),
+                    );
+                }
+                part
+            })
+            .collect();
+        let mut postings: Vec<(u64, u32)> = Vec::with_capacity(parts.iter().map(Vec::len).sum());
+        for part in parts {
+            postings.extend_from_slice(&part);
         }
-        if run.len() >= 2 && run.len() <= MAX_POSTING {
-            members.extend(run.iter().map(|&(_, i)| i));
-            run_start.push(members.len());
+        postings.par_sort_unstable();
+        for run in postings.chunk_by(|a, b| a.0 == b.0) {
+            if run.len() <= MAX_POSTING {
+                for &(_, i) in run {
+                    rare[i as usize] += 1;
+                }
+            } else {
+                let bit = (crate::minhash::mix(run[0].0) >> 56) as usize;
+                for &(_, i) in run {
+                    common[i as usize] += 1;
+                    signature[i as usize][bit / 64] |= 1 << (bit % 64);
+                }
+            }
+            if run.len() >= 2 && run.len() <= MAX_POSTING {
+                members.extend(run.iter().map(|&(_, i)| i));
+                run_start.push(members.len());
+            }
         }
     }
-    drop(postings);
     // Per paragraph, the rare anchors it holds.
     let mut held_start = vec![0usize; n + 1];
     for &i in &members {
@@ -107,43 +157,51 @@ pub fn candidate_pairs(sets: &[&[u64]]) -> Vec<(u32, u32, u32)> {
         (small.div_ceil(2)).min(PASSAGE_ANCHORS as u32).max(MIN_ANCHORS as u32)
     };
     // For every paragraph a, the rare anchors it shares with each b > a,
-    // counted in a dense accumulator (no pair list to sort): a pair that
-    // shares enough is a candidate; one that shares most of one's rare
-    // anchors, with enough common ones left to make up the rest, is checked.
-    let chunk = n.div_ceil(rayon::current_num_threads() * 8).max(1);
-    let (mut out, check): Found = (0..n)
+    // counted in a dense accumulator, one per worker (no pair list to
+    // sort): a pair that shares enough is a candidate; one where the smaller
+    // text could be contained in the other is checked.
+    let (mut out, check): Found = (0..n.div_ceil(texts_per_job))
         .into_par_iter()
-        .chunks(chunk)
-        .map(|firsts| {
-            let mut count = vec![0u32; n];
-            let mut touched: Vec<u32> = Vec::new();
-            let (mut out, mut check) = (Vec::new(), Vec::new());
-            for a in firsts {
-                for &r in &held[held_start[a]..held_start[a + 1]] {
-                    for &b in &members[run_start[r as usize]..run_start[r as usize + 1]] {
-                        if b as usize > a {
-                            if count[b as usize] == 0 {
-                                touched.push(b);
+        .map_init(
+            || (vec![0u32; n], Vec::new()),
+            |(count, touched), job| {
+                let (mut out, mut check) = (Vec::new(), Vec::new());
+                for a in job * texts_per_job..((job + 1) * texts_per_job).min(n) {
+                    for &r in &held[held_start[a]..held_start[a + 1]] {
+                        for &b in &members[run_start[r as usize]..run_start[r as usize + 1]] {
+                            if b as usize > a {
+                                if count[b as usize] == 0 {
+                                    touched.push(b);
+                                }
+                                count[b as usize] += 1;
                             }
-                            count[b as usize] += 1;
+                        }
+                    }
+                    touched.sort_unstable();
+                    let a = a as u32;
+                    for b in touched.drain(..) {
+                        let shared = std::mem::take(&mut count[b as usize]);
+                        let need = needed(a, b);
+                        let (s, other) =
+                            if smaller(a, b) == a { (a as usize, b as usize) } else { (b as usize, a as usize) };
+                        if shared >= need {
+                            out.push((a, b, shared));
+                        } else if 2 * shared >= rare[s] && shared >= rare[s].min(2) {
+                            // At most this many anchors shared, common ones
+                            // included: every signature bit of s that the
+                            // other lacks is a common anchor it lacks.
+                            let lacking: u32 =
+                                (0..4).map(|w| (signature[s][w] & !signature[other][w]).count_ones()).sum();
+                            let most = shared + common[s] - lacking;
+                            if most >= need && 5 * most >= 3 * (rare[s] + common[s]) {
+                                check.push((a, b));
+                            }
                         }
                     }
                 }
-                touched.sort_unstable();
-                let a = a as u32;
-                for b in touched.drain(..) {
-                    let shared = std::mem::take(&mut count[b as usize]);
-                    let need = needed(a, b);
-                    let s = smaller(a, b) as usize;
-                    if shared >= need {
-                        out.push((a, b, shared));
-                    } else if 2 * shared >= rare[s] && shared >= rare[s].min(2) && shared + common[s] >= need {
-                        check.push((a, b));
-                    }
-                }
-            }
-            (out, check)
-        })
+                (out, check)
+            },
+        )
         .reduce(
             || (Vec::new(), Vec::new()),
             |mut x, y| {
@@ -152,20 +210,37 @@ pub fn candidate_pairs(sets: &[&[u64]]) -> Vec<(u32, u32, u32)> {
                 x
             },
         );
-    out.par_extend(check.into_par_iter().filter_map(|(a, b)| {
-        let all = shared_anchors(sets[a as usize], sets[b as usize]) as u32;
-        let s = smaller(a, b) as usize;
-        (all >= needed(a, b) && 5 * all >= 3 * (rare[s] + common[s])).then_some((a, b, all))
-    }));
+    // Checked pairs come grouped by their first text: its anchors are
+    // collected once per group.
+    let checked: Vec<(u32, u32, u32)> = check
+        .par_chunk_by(|x, y| x.0 == y.0)
+        .map_init(
+            || (Vec::new(), Vec::new()),
+            |(of_a, of_b), group| {
+                let a = group[0].0;
+                of_a.clear();
+                anchors(a as usize, of_a);
+                of_a.sort_unstable();
+                of_a.dedup();
+                group
+                    .iter()
+                    .filter_map(|&(_, b)| {
+                        of_b.clear();
+                        anchors(b as usize, of_b);
+                        of_b.sort_unstable();
+                        of_b.dedup();
+                        let all = crate::verify::intersection(of_a, of_b) as u32;
+                        let s = smaller(a, b) as usize;
+                        (all >= needed(a, b) && 5 * all >= 3 * (rare[s] + common[s])).then_some((a, b, all))
+                    })
+                    .collect::<Vec<_>>()
+            },
+        )
+        .flatten_iter()
+        .collect();
+    out.extend(checked);
     out.par_sort_unstable();
     out
-}
-
-/// Anchors two sorted shingle sets share: each anchor of the smaller looked
-/// up in the larger.
-fn shared_anchors(a: &[u64], b: &[u64]) -> usize {
-    let (small, large) = if a.len() <= b.len() { (a, b) } else { (b, a) };
-    small.iter().filter(|&&h| is_anchor(h) && large.binary_search(&h).is_ok()).count()
 }
 
 /// The longest passage of a text (given as its shingle hashes in text order)

@@ -331,6 +331,15 @@ impl ScanResult {
 /// could be accepted is dropped about twice in a million.
 pub const SKETCH_MARGIN: f64 = 0.2;
 
+/// Memory for the list of passage anchors; beyond it, they are collected
+/// in several passes.
+const POSTINGS_BUDGET: usize = 1 << 30;
+
+thread_local! {
+    /// Shingling buffers of a worker thread.
+    static SCRATCH: std::cell::RefCell<(Shingler, Vec<u64>)> = Default::default();
+}
+
 pub fn scan(
     sources: Vec<Source>,
     mut diagnostics: Vec<Diagnostic>,
@@ -604,25 +613,18 @@ pub fn scan(
             first == last
         })
         .collect();
-    // Anchors of each single paragraph, sorted: all that candidates need.
-    let anchors: Vec<Vec<u64>> = singles
-        .par_iter()
-        .map_init(
-            || (Shingler::default(), Vec::new()),
-            |(shingler, hashes), &r| {
-                hashes.clear();
-                shingler.hashes(rep_text(r), params.ngram, params.seed, hashes);
-                let mut out: Vec<u64> = hashes.iter().copied().filter(|&h| passages::is_anchor(h)).collect();
-                out.sort_unstable();
-                out.dedup();
-                out
-            },
-        )
-        .collect();
-    let anchor_refs: Vec<&[u64]> = anchors.iter().map(Vec::as_slice).collect();
-    let passage_pairs = passages::candidate_pairs(&anchor_refs);
-    drop(anchor_refs);
-    drop(anchors);
+    // Anchors are collected in as many passes over the texts as keep their
+    // list (16 bytes per anchor, one per SAMPLE characters) within budget.
+    let anchor_bytes: usize =
+        singles.par_iter().map(|&r| rep_text(r).chars().count()).sum::<usize>() / passages::SAMPLE as usize * 16;
+    let passes = anchor_bytes.div_ceil(POSTINGS_BUDGET);
+    let passage_pairs = passages::candidate_pairs_of(singles.len(), passes, |i, out| {
+        SCRATCH.with_borrow_mut(|(shingler, hashes)| {
+            hashes.clear();
+            shingler.hashes(rep_text(singles[i]), params.ngram, params.seed, hashes);
+            out.extend(hashes.iter().copied().filter(|&h| passages::is_anchor(h)));
+        })
+    });
     // Shingle hashes in text order, once per paragraph that is aligned.
     let mut aligned = vec![false; singles.len()];
     for &(x, y, _) in &passage_pairs {
