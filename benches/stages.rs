@@ -22,6 +22,107 @@ fn corpus() -> String {
     (0..60).map(|i| format!("{i}\n\n{SEED_PAGE}\n\n")).collect()
 }
 
+/// Normalized English-like paragraphs (lower case, single spaces), 200 to
+/// 1000 bytes, of words drawn with a skew toward the common ones.
+fn latin_paragraphs(count: usize) -> Vec<String> {
+    const WORDS: &[&str] = &[
+        "the",
+        "of",
+        "and",
+        "to",
+        "in",
+        "a",
+        "is",
+        "that",
+        "for",
+        "it",
+        "as",
+        "was",
+        "with",
+        "be",
+        "by",
+        "on",
+        "not",
+        "he",
+        "this",
+        "are",
+        "or",
+        "his",
+        "from",
+        "at",
+        "which",
+        "but",
+        "have",
+        "an",
+        "had",
+        "they",
+        "you",
+        "were",
+        "their",
+        "one",
+        "all",
+        "we",
+        "can",
+        "her",
+        "has",
+        "there",
+        "been",
+        "if",
+        "more",
+        "when",
+        "will",
+        "would",
+        "who",
+        "so",
+        "no",
+        "committee",
+        "budget",
+        "review",
+        "meeting",
+        "council",
+        "report",
+        "members",
+        "public",
+        "library",
+        "archive",
+        "newspaper",
+        "edition",
+        "printed",
+        "section",
+        "notice",
+        "examination",
+        "students",
+        "candidates",
+        "results",
+        "province",
+        "railway",
+        "harbour",
+        "weather",
+    ];
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    (0..count)
+        .map(|_| {
+            let len = 200 + (next() % 800) as usize;
+            let mut p = String::with_capacity(len + 16);
+            while p.len() < len {
+                // min of two draws: common words come up more often.
+                let i = (next() % WORDS.len() as u64).min(next() % WORDS.len() as u64) as usize;
+                if !p.is_empty() {
+                    p.push(' ');
+                }
+                p.push_str(WORDS[i]);
+            }
+            p
+        })
+        .collect()
+}
+
 fn stages(c: &mut Criterion) {
     let text = corpus();
     let bytes = text.len() as u64;
@@ -93,6 +194,20 @@ fn stages(c: &mut Criterion) {
                 ok += usize::from(oph.sketch_into(hashes.iter().copied(), &mut out));
             }
             assert_eq!(ok, normalized.len());
+        })
+    });
+    // The same on Latin text: one shingle per byte instead of one per three.
+    let latin = latin_paragraphs(2000);
+    g.throughput(Throughput::Bytes(latin.iter().map(|p| p.len() as u64).sum()));
+    g.bench_function("sketch_kernel_latin", |b| {
+        b.iter(|| {
+            let mut ok = 0;
+            for n in &latin {
+                hashes.clear();
+                shingler.hashes(n, 5, 0, &mut hashes);
+                ok += usize::from(oph.sketch_into(hashes.iter().copied(), &mut out));
+            }
+            assert_eq!(ok, latin.len());
         })
     });
     g.throughput(Throughput::Bytes(bytes));

@@ -11,8 +11,6 @@
 //! Slot values are 32 bits: enough to make accidental equality (2⁻³²) far
 //! rarer than the sketch's own estimation error, at half the memory.
 
-use bitvec::prelude::*;
-
 /// A sketch: `k` slot values.
 pub type Sketch = Vec<u32>;
 
@@ -29,7 +27,7 @@ pub struct OnePermutation {
 /// Densification probes kept in the table per bin; later ones are computed.
 const PROBES: usize = 32;
 
-/// Largest `k` whose fill bitmap lives on the stack.
+/// Largest `k` whose working slots live on the stack.
 const STACK_BINS: usize = 256;
 
 impl OnePermutation {
@@ -60,53 +58,49 @@ impl OnePermutation {
     /// No allocation for `k` up to 256.
     pub fn sketch_into(&self, hashes: impl IntoIterator<Item = u64>, out: &mut [u32]) -> bool {
         assert_eq!(out.len(), self.k);
-        let mut stack = [0u64; STACK_BINS / 64];
+        // Slots are 64 bits while the set is read: a 32-bit value never
+        // reaches u64::MAX, which marks an empty bin, so the hot loop is one
+        // branch-free minimum per shingle.
+        let mut stack = [u64::MAX; STACK_BINS];
         let mut heap = Vec::new();
-        let words = if self.k <= STACK_BINS {
-            &mut stack[..self.k.div_ceil(64)]
+        let slots = if self.k <= STACK_BINS {
+            &mut stack[..self.k]
         } else {
-            heap.resize(self.k.div_ceil(64), 0u64);
+            heap.resize(self.k, u64::MAX);
             &mut heap[..]
         };
-        let filled = &mut words.view_bits_mut::<Lsb0>()[..self.k];
-        out.fill(u32::MAX);
-        let mut count = 0usize;
         let mut any = false;
         for h in hashes {
             // The seed selects the permutation: hashing is done once upstream.
             let h = mix(h ^ self.seed);
             let bin = ((h as u128 * self.k as u128) >> 64) as usize;
-            let v = h as u32;
-            if !filled[bin] {
-                out[bin] = v;
-                filled.set(bin, true);
-                count += 1;
-            } else if v < out[bin] {
-                out[bin] = v;
-            }
+            slots[bin] = slots[bin].min(u64::from(h as u32));
             any = true;
         }
         if !any {
             return false;
         }
-        if count == self.k {
-            return true;
-        }
-        for bin in filled.iter_zeros() {
+        let filled = |bin: usize| slots[bin] != u64::MAX;
+        for (bin, o) in out.iter_mut().enumerate() {
+            if filled(bin) {
+                *o = slots[bin] as u32;
+                continue;
+            }
             let table = &self.probes[bin * PROBES..(bin + 1) * PROBES];
-            out[bin] = match table.iter().find(|&&src| filled[src as usize]) {
-                Some(&src) => out[src as usize],
+            let src = match table.iter().find(|&&src| filled(src as usize)) {
+                Some(&src) => src as usize,
                 None => {
                     let mut attempt = PROBES as u64 + 1;
                     loop {
                         let src = self.probe(bin, attempt);
-                        if filled[src] {
-                            break out[src];
+                        if filled(src) {
+                            break src;
                         }
                         attempt += 1;
                     }
                 }
             };
+            *o = slots[src] as u32;
         }
         true
     }

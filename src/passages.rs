@@ -3,49 +3,95 @@
 //!
 //! Jaccard similarity of whole paragraphs cannot see either: a notice of 40
 //! characters inside an article of 800 shares all its shingles with it, yet
-//! their Jaccard index is 0.05. Candidates come from *anchors* instead: a
-//! fixed sample of shingle hashes (those whose hash is 0 modulo
-//! [`SAMPLE`]), the same sample in every paragraph, so two texts that share a
-//! passage share the anchors inside it. Pairs that share at least
-//! [`MIN_ANCHORS`] anchors are aligned: the shingles of each text, in text
-//! order, are marked when the other text has them, and the longest run of
-//! marked shingles (gaps of up to one n-gram length, which is what one
-//! misread character costs) is the shared passage, located to the character.
+//! their Jaccard index is 0.05. Candidates come from *anchors* instead,
+//! chosen by winnowing (Schleimer, Wilkerson, Aiken 2003): in every window of
+//! [`WINDOW`] consecutive shingles, the one with the least (mixed) hash is an
+//! anchor. The choice depends only on the window's content, so two texts that
+//! share a passage share the anchors inside it, and every stretch of
+//! [`WINDOW`] shingles (10 characters with 5-grams) holds one: a short text's
+//! own words always give it anchors of its own, which a fixed sample of
+//! hashes leaves to chance. About 2 / (WINDOW + 1) of the shingles are
+//! anchors. Pairs that share enough anchors are aligned: the shingles of
+//! each text, in text order, are marked when the other text has them, and
+//! the longest run of marked shingles (gaps of up to one n-gram length,
+//! which is what one misread character costs) is the shared passage, located
+//! to the character.
+
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
 
 use rayon::prelude::*;
 
-/// One shingle in `SAMPLE` is an anchor.
-pub const SAMPLE: u64 = 4;
+use crate::minhash::mix;
+
+/// Every window of this many consecutive shingles holds an anchor.
+pub const WINDOW: usize = 6;
 /// Anchors two paragraphs must share to be aligned.
 pub const MIN_ANCHORS: usize = 4;
 /// Anchors that two paragraphs sharing a passage of
-/// [`crate::scan`]'s shortest reported length (60 characters, ~14 anchors
-/// expected) surely share, noise included.
+/// [`crate::scan`]'s shortest reported length (60 characters: 56 shingles,
+/// at least 9 anchors, about 16 expected) surely share, noise included.
 pub const PASSAGE_ANCHORS: usize = 6;
 /// Anchors shared by more paragraphs than this (stock phrases) are ignored.
 pub const MAX_POSTING: usize = 64;
 
-/// Whether a shingle hash is an anchor.
-#[inline]
-pub fn is_anchor(h: u64) -> bool {
-    crate::minhash::mix(h) % SAMPLE == 0
+/// Appends the anchors of a text, given as its shingle hashes in text order,
+/// to `out` (in text order, a repeated shingle possibly more than once).
+/// `keys` is scratch space.
+pub fn anchors(hashes: &[u64], keys: &mut Vec<u64>, out: &mut Vec<u64>) {
+    if hashes.is_empty() {
+        return;
+    }
+    keys.clear();
+    keys.extend(hashes.iter().map(|&h| mix(h)));
+    let w = WINDOW.min(keys.len());
+    // The least key of the window ending at `end`, the rightmost on ties.
+    let least = |start: usize, end: usize| (start..=end).rev().min_by_key(|&i| keys[i]).unwrap_or(start);
+    let mut best = least(0, w - 1);
+    out.push(hashes[best]);
+    for end in w..keys.len() {
+        if keys[end] <= keys[best] {
+            best = end;
+        } else if best + w <= end {
+            best = least(end + 1 - w, end);
+        } else {
+            continue;
+        }
+        out.push(hashes[best]);
+    }
 }
 
 /// Candidates `(a, b, shared anchors)` and pairs to check by counting all
 /// shared anchors.
 type Found = (Vec<(u32, u32, u32)>, Vec<(u32, u32)>);
 
+/// Buckets the anchors of a pass are sorted in.
+const BUCKETS: usize = 64;
+
+// Anchors are chosen for their least mixed hash, so the mixed hash's bits are
+// skewed; the shingle hash itself is uniform, and disjoint parts of it pick
+// the pass, the bucket and the signature bit.
+
 /// Which of `passes` passes over the texts collects anchor `h`.
 #[inline]
 fn pass_of(h: u64, passes: usize) -> usize {
-    (((crate::minhash::mix(h) >> 32) * passes as u64) >> 32) as usize
+    (((h >> 32) * passes as u64) >> 32) as usize
 }
 
-/// Pairs `(i, j)`, `i < j`, of `sets` (sorted shingle sets, or their
-/// anchors) that share enough anchors to be aligned, with the number shared.
-/// Sorted. See [`candidate_pairs_of`].
-pub fn candidate_pairs(sets: &[&[u64]]) -> Vec<(u32, u32, u32)> {
-    candidate_pairs_of(sets.len(), 1, |i, out| out.extend(sets[i].iter().copied().filter(|&h| is_anchor(h))))
+#[inline]
+fn bucket_of(h: u64) -> usize {
+    h as usize % BUCKETS
+}
+
+#[inline]
+fn signature_bit(h: u64) -> usize {
+    (h >> 8) as usize % 256
+}
+
+/// Pairs `(i, j)`, `i < j`, of texts given by their anchors that share
+/// enough of them to be aligned, with the number shared. Sorted. See
+/// [`candidate_pairs_of`].
+pub fn candidate_pairs(anchors: &[&[u64]]) -> Vec<(u32, u32, u32)> {
+    candidate_pairs_of(anchors.len(), 1, |i, out| out.extend_from_slice(anchors[i]))
 }
 
 /// Pairs `(i, j)`, `i < j`, of `n` texts that share enough anchors to be
@@ -64,8 +110,8 @@ pub fn candidate_pairs(sets: &[&[u64]]) -> Vec<(u32, u32, u32)> {
 /// phrases with it is not aligned (on large corpora such chance pairs are
 /// millions).
 ///
-/// The list of every anchor with its text (16 bytes per anchor, a quarter
-/// of the characters) is the largest thing a scan holds: it is made in
+/// The list of every anchor with its text (16 bytes per anchor, about
+/// 2 / (WINDOW + 1) of the characters) is the largest thing a scan holds: it is made in
 /// `passes` passes over the texts, each collecting the anchors of one hash
 /// range. The result does not depend on `passes`.
 pub fn candidate_pairs_of(
@@ -78,52 +124,75 @@ pub fn candidate_pairs_of(
     // Per paragraph: how many of its anchors are rare, how many common; and
     // the member lists of the rare anchors held by two or more (compressed
     // rows).
-    let (mut rare, mut common) = (vec![0u32; n], vec![0u32; n]);
+    let (rare_at, common_at): (Vec<AtomicU32>, Vec<AtomicU32>) =
+        (0..n).map(|_| (AtomicU32::new(0), AtomicU32::new(0))).unzip();
     // Per paragraph, a 256-bit signature of its common anchors: bits of s
     // missing from b's stand for distinct anchors of s that b lacks.
-    let mut signature = vec![[0u64; 4]; n];
+    let signature_at: Vec<[AtomicU64; 4]> = (0..n).map(|_| Default::default()).collect();
     let mut members: Vec<u32> = Vec::new();
     let mut run_start: Vec<usize> = vec![0];
     for pass in 0..passes {
-        let parts: Vec<Vec<(u64, u32)>> = (0..n.div_ceil(texts_per_job))
+        // Each job's anchors, split by hash into buckets at once: a bucket is
+        // sorted and walked on its own, and no second copy of the whole list
+        // is made.
+        let mut parts: Vec<Vec<Vec<(u64, u32)>>> = (0..n.div_ceil(texts_per_job))
             .into_par_iter()
             .map_init(Vec::new, |buf, job| {
-                let mut part = Vec::new();
+                let mut part = vec![Vec::new(); BUCKETS];
                 for i in job * texts_per_job..((job + 1) * texts_per_job).min(n) {
                     buf.clear();
                     anchors(i, buf);
                     buf.sort_unstable();
                     buf.dedup();
-                    part.extend(
-                        buf.iter().filter(|&&h| passes == 1 || pass_of(h, passes) == pass).map(|&h| (h, i as u32)),
-                    );
+                    for &h in buf.iter().filter(|&&h| passes == 1 || pass_of(h, passes) == pass) {
+                        part[bucket_of(h)].push((h, i as u32));
+                    }
                 }
                 part
             })
             .collect();
-        let mut postings: Vec<(u64, u32)> = Vec::with_capacity(parts.iter().map(Vec::len).sum());
-        for part in parts {
-            postings.extend_from_slice(&part);
-        }
-        postings.par_sort_unstable();
-        for run in postings.chunk_by(|a, b| a.0 == b.0) {
-            if run.len() <= MAX_POSTING {
-                for &(_, i) in run {
-                    rare[i as usize] += 1;
+        let buckets: Vec<Vec<Vec<(u64, u32)>>> =
+            (0..BUCKETS).map(|b| parts.iter_mut().map(|part| std::mem::take(&mut part[b])).collect()).collect();
+        drop(parts);
+        // Per bucket: its rare runs of two or more, and the counts it adds.
+        let walked: Vec<(Vec<u32>, Vec<usize>)> = buckets
+            .into_par_iter()
+            .map(|pieces| {
+                let mut postings: Vec<(u64, u32)> = Vec::with_capacity(pieces.iter().map(Vec::len).sum());
+                for piece in pieces {
+                    postings.extend_from_slice(&piece);
                 }
-            } else {
-                let bit = (crate::minhash::mix(run[0].0) >> 56) as usize;
-                for &(_, i) in run {
-                    common[i as usize] += 1;
-                    signature[i as usize][bit / 64] |= 1 << (bit % 64);
+                postings.sort_unstable();
+                let (mut members, mut ends) = (Vec::new(), Vec::new());
+                for run in postings.chunk_by(|a, b| a.0 == b.0) {
+                    if run.len() <= MAX_POSTING {
+                        for &(_, i) in run {
+                            rare_at[i as usize].fetch_add(1, Relaxed);
+                        }
+                        if run.len() >= 2 {
+                            members.extend(run.iter().map(|&(_, i)| i));
+                            ends.push(members.len());
+                        }
+                    } else {
+                        let bit = signature_bit(run[0].0);
+                        for &(_, i) in run {
+                            common_at[i as usize].fetch_add(1, Relaxed);
+                            signature_at[i as usize][bit / 64].fetch_or(1 << (bit % 64), Relaxed);
+                        }
+                    }
                 }
-            }
-            if run.len() >= 2 && run.len() <= MAX_POSTING {
-                members.extend(run.iter().map(|&(_, i)| i));
-                run_start.push(members.len());
-            }
+                (members, ends)
+            })
+            .collect();
+        for (m, ends) in walked {
+            let base = members.len();
+            members.extend_from_slice(&m);
+            run_start.extend(ends.iter().map(|&e| base + e));
         }
     }
+    let rare: Vec<u32> = rare_at.into_iter().map(AtomicU32::into_inner).collect();
+    let common: Vec<u32> = common_at.into_iter().map(AtomicU32::into_inner).collect();
+    let signature: Vec<[u64; 4]> = signature_at.into_iter().map(|w| w.map(AtomicU64::into_inner)).collect();
     // Per paragraph, the rare anchors it holds.
     let mut held_start = vec![0usize; n + 1];
     for &i in &members {
@@ -282,9 +351,8 @@ mod tests {
     fn finds_a_quoted_notice_inside_an_article() {
         let notice = "考生须凭本人准考证有效身份证件经人脸识别验证通过后方可进入考场";
         let article = format!("本报讯记者报道今年的考试安排已经公布{notice}其他事项另行通知请广大考生关注");
-        let mut shingler = Shingler::default();
-        let (a, b) = (shingler.set(notice, 5, 0), shingler.set(&article, 5, 0));
-        let pairs = candidate_pairs(&[&a, &b]);
+        let a = Shingler::default().set(notice, 5, 0);
+        let pairs = candidate_pairs(&[&anchors_of(notice), &anchors_of(&article)]);
         assert_eq!(pairs.len(), 1);
         let (start, end, count) = shared_run(&ordered(&article), &a, 5).unwrap();
         let chars: Vec<char> = article.chars().collect();
@@ -301,24 +369,49 @@ mod tests {
         assert_eq!((start, end), (0, text.len()));
     }
 
-    /// Hashes that are anchors, from `from` on.
-    fn anchors(from: u64, n: usize) -> Vec<u64> {
-        (from..).filter(|&h| is_anchor(h)).take(n).collect()
+    fn anchors_of(text: &str) -> Vec<u64> {
+        let mut out = Vec::new();
+        anchors(&ordered(text), &mut Vec::new(), &mut out);
+        out
+    }
+
+    /// `n` distinct anchor hashes from `from` on.
+    fn hashes(from: u64, n: usize) -> Vec<u64> {
+        (from..from + n as u64).collect()
+    }
+
+    #[test]
+    fn every_window_holds_an_anchor_and_the_choice_follows_the_content() {
+        let text = "the committee met on tuesday to review the budget for the coming year and the plan";
+        let h = ordered(text);
+        let mut chosen = Vec::new();
+        anchors(&h, &mut Vec::new(), &mut chosen);
+        for window in h.windows(WINDOW) {
+            assert!(window.iter().any(|x| chosen.contains(x)));
+        }
+        let density = chosen.len() as f64 / h.len() as f64;
+        assert!(density < 0.45, "{density}");
+        // The same passage inside other words has the same anchors inside it.
+        let inner = &text[20..60];
+        let around = format!("zzqx {inner} wvyk");
+        let (a, b) = (anchors_of(inner), anchors_of(&around));
+        let inside: Vec<&u64> = a[1..a.len() - 1].iter().collect();
+        assert!(inside.iter().all(|x| b.contains(x)), "{a:?} {b:?}");
     }
 
     #[test]
     fn a_text_of_stock_phrases_is_a_candidate_only_when_contained() {
         // Ten stock-phrase anchors held by seventy paragraphs each, two rare
         // anchors of the short text's own.
-        let stock = anchors(1_000, 10);
-        let own = anchors(2_000, 2);
+        let stock = hashes(1_000, 10);
+        let own = hashes(2_000, 2);
         let mut sets: Vec<Vec<u64>> =
-            (0..70u64).map(|i| [stock.clone(), anchors(10_000 + i * 100, 8)].concat()).collect();
+            (0..70u64).map(|i| [stock.clone(), hashes(10_000 + i * 100, 8)].concat()).collect();
         let short = [stock.clone(), own.clone()].concat();
         // Quotes it whole, among forty words of its own.
-        let quoting = [short.clone(), anchors(50_000, 40)].concat();
+        let quoting = [short.clone(), hashes(50_000, 40)].concat();
         // Shares one of its rare anchors and six stock phrases.
-        let chance = [vec![own[0]], stock[..6].to_vec(), anchors(60_000, 40)].concat();
+        let chance = [vec![own[0]], stock[..6].to_vec(), hashes(60_000, 40)].concat();
         sets.extend([short, quoting, chance]);
         for s in &mut sets {
             s.sort_unstable();
@@ -331,10 +424,10 @@ mod tests {
 
     #[test]
     fn unrelated_texts_share_nothing() {
-        let mut shingler = Shingler::default();
-        let a = shingler.set("abcdefghijklmnopqrstuvwxyz0123456789", 5, 0);
-        let b = shingler.set("zyxwvutsrqponmlkjihgfedcba9876543210", 5, 0);
-        assert!(candidate_pairs(&[&a, &b]).is_empty());
+        let b = Shingler::default().set("zyxwvutsrqponmlkjihgfedcba9876543210", 5, 0);
+        let (x, y) =
+            (anchors_of("abcdefghijklmnopqrstuvwxyz0123456789"), anchors_of("zyxwvutsrqponmlkjihgfedcba9876543210"));
+        assert!(candidate_pairs(&[&x, &y]).is_empty());
         assert!(shared_run(&ordered("abcdefghijklmnopqrstuvwxyz"), &b, 5).is_none());
     }
 }

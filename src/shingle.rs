@@ -24,7 +24,7 @@ pub const PACKED: usize = 6;
 /// Hash of a packed shingle.
 #[inline]
 fn packed_hash(word: u128, seed: u64) -> u64 {
-    mix(word as u64 ^ mix((word >> 64) as u64 ^ seed))
+    mix(word as u64 ^ ((word >> 64) as u64 ^ seed).wrapping_mul(0x9E37_79B9_7F4A_7C15))
 }
 
 /// Reusable buffers for shingling; one per worker thread, so no allocation

@@ -331,13 +331,17 @@ impl ScanResult {
 /// could be accepted is dropped about twice in a million.
 pub const SKETCH_MARGIN: f64 = 0.2;
 
+/// Paragraphs after a short heading that may restate it (headline,
+/// subheading or byline, lead).
+const HEADING_REACH: u32 = 3;
+
 /// Memory for the list of passage anchors; beyond it, they are collected
 /// in several passes.
 const POSTINGS_BUDGET: usize = 1 << 30;
 
 thread_local! {
     /// Shingling buffers of a worker thread.
-    static SCRATCH: std::cell::RefCell<(Shingler, Vec<u64>)> = Default::default();
+    static SCRATCH: std::cell::RefCell<(Shingler, Vec<u64>, Vec<u64>)> = Default::default();
 }
 
 pub fn scan(
@@ -614,15 +618,16 @@ pub fn scan(
         })
         .collect();
     // Anchors are collected in as many passes over the texts as keep their
-    // list (16 bytes per anchor, one per SAMPLE characters) within budget.
+    // list (16 bytes per anchor, 2 / (WINDOW + 1) of the characters) within
+    // budget.
     let anchor_bytes: usize =
-        singles.par_iter().map(|&r| rep_text(r).chars().count()).sum::<usize>() / passages::SAMPLE as usize * 16;
+        singles.par_iter().map(|&r| rep_text(r).chars().count()).sum::<usize>() * 2 / (passages::WINDOW + 1) * 16;
     let passes = anchor_bytes.div_ceil(POSTINGS_BUDGET);
     let passage_pairs = passages::candidate_pairs_of(singles.len(), passes, |i, out| {
-        SCRATCH.with_borrow_mut(|(shingler, hashes)| {
+        SCRATCH.with_borrow_mut(|(shingler, hashes, keys)| {
             hashes.clear();
             shingler.hashes(rep_text(singles[i]), params.ngram, params.seed, hashes);
-            out.extend(hashes.iter().copied().filter(|&h| passages::is_anchor(h)));
+            passages::anchors(hashes, keys, out);
         })
     });
     // Shingle hashes in text order, once per paragraph that is aligned.
@@ -654,10 +659,17 @@ pub fn scan(
             }
             let (hx, hy) = (&ordered[x as usize], &ordered[y as usize]);
             let shared = passage(rep_text(rx), hx, rep_text(ry), hy, rep_set(ry), params.ngram)?;
-            // A heading restated by the paragraph right after it (headline
-            // and lead) is layout, not a quoted passage.
+            // A heading restated by the paragraph right after it, or by one
+            // of the few after it when the heading is short (headline,
+            // byline, lead), is layout, not a quoted passage.
             let (inner, outer) = if shared.x.is_none() { ((fx, px), (fy, py)) } else { ((fy, py), (fx, px)) };
-            if shared.kind == Kind::Containment && inner.0 == outer.0 && outer.1 == inner.1 + 1 {
+            let heading = |r: u32| rep_text(r).chars().count() < passage::PASSAGE_MIN_CHARS;
+            let after = outer.1.wrapping_sub(inner.1);
+            let inner_rep = if shared.x.is_none() { rx } else { ry };
+            if shared.kind == Kind::Containment
+                && inner.0 == outer.0
+                && (after == 1 || (after <= HEADING_REACH && heading(inner_rep)))
+            {
                 return None;
             }
             let occurrence = |f: u32, p: u32, part: Option<(usize, usize)>| {
