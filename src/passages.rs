@@ -142,8 +142,7 @@ pub fn candidate_pairs_of(
                 for i in job * texts_per_job..((job + 1) * texts_per_job).min(n) {
                     buf.clear();
                     anchors(i, buf);
-                    buf.sort_unstable();
-                    buf.dedup();
+                    // Repeats within a text are removed once sorted.
                     for &h in buf.iter().filter(|&&h| passes == 1 || pass_of(h, passes) == pass) {
                         part[bucket_of(h)].push((h, i as u32));
                     }
@@ -163,6 +162,7 @@ pub fn candidate_pairs_of(
                     postings.extend_from_slice(&piece);
                 }
                 postings.sort_unstable();
+                postings.dedup();
                 let (mut members, mut ends) = (Vec::new(), Vec::new());
                 for run in postings.chunk_by(|a, b| a.0 == b.0) {
                     if run.len() <= MAX_POSTING {

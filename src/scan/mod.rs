@@ -32,7 +32,7 @@ mod passage;
 use analyze::{analyze, Analyzed, Item};
 pub use locate::snippet;
 use locate::{duplicated_bytes, locate_findings};
-use passage::{merge_by_occurrence, passage};
+use passage::{merge_by_occurrence, passage, sorted_set};
 
 use crate::blocks::{self, Place};
 use crate::cluster;
@@ -337,7 +337,7 @@ const HEADING_REACH: u32 = 3;
 
 /// Memory for the list of passage anchors; beyond it, they are collected
 /// in several passes.
-const POSTINGS_BUDGET: usize = 1 << 30;
+const POSTINGS_BUDGET: usize = 2 << 30;
 
 thread_local! {
     /// Shingling buffers of a worker thread.
@@ -599,6 +599,8 @@ pub fn scan(
     };
     let mut findings: Vec<Finding> =
         repeats.par_iter().map(|r| finding(r, &files, &chosen, range_of, set_of)).collect();
+    // Passages are aligned on shingles in text order, not on these sets.
+    drop(rep_sets);
     lap("blocks", &mut t);
 
     // passages: containment and shared passages between single paragraphs
@@ -658,7 +660,7 @@ pub fn scan(
                 return None;
             }
             let (hx, hy) = (&ordered[x as usize], &ordered[y as usize]);
-            let shared = passage(rep_text(rx), hx, rep_text(ry), hy, rep_set(ry), params.ngram)?;
+            let shared = passage(rep_text(rx), hx, rep_text(ry), hy, &sorted_set(hy), params.ngram)?;
             // A heading restated by the paragraph right after it, or by one
             // of the few after it when the heading is short (headline,
             // byline, lead), is layout, not a quoted passage.

@@ -27,7 +27,7 @@ fn run_hashes(h: &[u64], start: usize, end: usize, n: usize) -> &[u64] {
 }
 
 /// `hashes` as a sorted set.
-fn sorted_set(hashes: &[u64]) -> Vec<u64> {
+pub(super) fn sorted_set(hashes: &[u64]) -> Vec<u64> {
     let mut set = hashes.to_vec();
     set.sort_unstable();
     set.dedup();
