@@ -225,60 +225,85 @@ pub fn candidate_pairs_of(
         let small = (rare[a as usize] + common[a as usize]).min(rare[b as usize] + common[b as usize]);
         (small.div_ceil(2)).min(PASSAGE_ANCHORS as u32).max(MIN_ANCHORS as u32)
     };
+    // A pair sharing `shared` rare anchors: a candidate when that is enough;
+    // checked when the smaller text could be contained in the other.
+    let judge = |a: u32, b: u32, shared: u32, found: &mut Found| {
+        let need = needed(a, b);
+        let (s, other) = if smaller(a, b) == a { (a as usize, b as usize) } else { (b as usize, a as usize) };
+        if shared >= need {
+            found.0.push((a, b, shared));
+        } else if 2 * shared >= rare[s] && shared >= rare[s].min(2) {
+            // At most this many anchors shared, common ones included: every
+            // signature bit of s that the other lacks is a common anchor it
+            // lacks.
+            let lacking: u32 = (0..4).map(|w| (signature[s][w] & !signature[other][w]).count_ones()).sum();
+            let most = shared + common[s] - lacking;
+            if most >= need && 5 * most >= 3 * (rare[s] + common[s]) {
+                found.1.push((a, b));
+            }
+        }
+    };
+    let merge = |mut x: Found, y: Found| {
+        x.0.extend(y.0);
+        x.1.extend(y.1);
+        x
+    };
     // For every paragraph a, the rare anchors it shares with each b > a,
     // counted in a dense accumulator, one per worker (no pair list to
-    // sort): a pair that shares enough is a candidate; one where the smaller
-    // text could be contained in the other is checked.
-    let (mut out, check): Found = (0..n.div_ceil(texts_per_job))
+    // sort). Most pairs share one rare anchor by chance; one shared anchor
+    // can only matter when the smaller text has no other rare anchor, and
+    // those texts' pairs are taken from their one anchor below, so here
+    // pairs sharing one are passed over without a look at either text.
+    let (mut out, mut check): Found = (0..n.div_ceil(texts_per_job))
         .into_par_iter()
         .map_init(
             || (vec![0u32; n], Vec::new()),
             |(count, touched), job| {
-                let (mut out, mut check) = (Vec::new(), Vec::new());
+                let mut found: Found = (Vec::new(), Vec::new());
                 for a in job * texts_per_job..((job + 1) * texts_per_job).min(n) {
                     for &r in &held[held_start[a]..held_start[a + 1]] {
-                        for &b in &members[run_start[r as usize]..run_start[r as usize + 1]] {
-                            if b as usize > a {
-                                if count[b as usize] == 0 {
-                                    touched.push(b);
-                                }
-                                count[b as usize] += 1;
+                        // A run's members are ascending: the partners after a.
+                        let run = &members[run_start[r as usize]..run_start[r as usize + 1]];
+                        for &b in &run[run.partition_point(|&b| b as usize <= a)..] {
+                            if count[b as usize] == 0 {
+                                touched.push(b);
                             }
+                            count[b as usize] += 1;
                         }
                     }
-                    touched.sort_unstable();
-                    let a = a as u32;
+                    // (The pairs are sorted once at the end.)
                     for b in touched.drain(..) {
                         let shared = std::mem::take(&mut count[b as usize]);
-                        let need = needed(a, b);
-                        let (s, other) =
-                            if smaller(a, b) == a { (a as usize, b as usize) } else { (b as usize, a as usize) };
-                        if shared >= need {
-                            out.push((a, b, shared));
-                        } else if 2 * shared >= rare[s] && shared >= rare[s].min(2) {
-                            // At most this many anchors shared, common ones
-                            // included: every signature bit of s that the
-                            // other lacks is a common anchor it lacks.
-                            let lacking: u32 =
-                                (0..4).map(|w| (signature[s][w] & !signature[other][w]).count_ones()).sum();
-                            let most = shared + common[s] - lacking;
-                            if most >= need && 5 * most >= 3 * (rare[s] + common[s]) {
-                                check.push((a, b));
-                            }
+                        if shared >= 2 {
+                            judge(a as u32, b, shared, &mut found);
                         }
                     }
                 }
-                (out, check)
+                found
             },
         )
-        .reduce(
+        .reduce(|| (Vec::new(), Vec::new()), merge);
+    // Texts with one rare anchor, paired with the other holders of it (a
+    // pair of two such texts once).
+    let (one_out, one_check): Found = (0..n)
+        .into_par_iter()
+        .filter(|&i| rare[i] == 1 && held_start[i + 1] > held_start[i])
+        .fold(
             || (Vec::new(), Vec::new()),
-            |mut x, y| {
-                x.0.extend(y.0);
-                x.1.extend(y.1);
-                x
+            |mut found, i| {
+                let r = held[held_start[i]] as usize;
+                for &q in &members[run_start[r]..run_start[r + 1]] {
+                    let q = q as usize;
+                    if q != i && !(rare[q] == 1 && q < i) {
+                        judge(i.min(q) as u32, i.max(q) as u32, 1, &mut found);
+                    }
+                }
+                found
             },
-        );
+        )
+        .reduce(|| (Vec::new(), Vec::new()), merge);
+    out.extend(one_out);
+    check.extend(one_check);
     // Checked pairs come grouped by their first text: its anchors are
     // collected once per group.
     let checked: Vec<(u32, u32, u32)> = check
