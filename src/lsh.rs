@@ -50,7 +50,19 @@ impl Banding {
 
 /// Candidate pairs `(i, j)`, `i < j`, among `n` sketches of `k` slots stored
 /// one after another in `sketches`. Sorted, without repeats.
-pub fn candidate_pairs(sketches: &[u32], k: usize, banding: Banding) -> Vec<(u32, u32)> {
+pub fn candidate_pairs<T: Slot>(sketches: &[T], k: usize, banding: Banding) -> Vec<(u32, u32)> {
+    candidate_pairs_where(sketches, k, banding, |_, _| true)
+}
+
+/// [`candidate_pairs`] that `keep`s: the filter runs as each band's pairs are
+/// made, so pairs it drops (chance band collisions, which grow with the
+/// square of the corpus) are never all held at once.
+pub fn candidate_pairs_where<T: Slot>(
+    sketches: &[T],
+    k: usize,
+    banding: Banding,
+    keep: impl Fn(u32, u32) -> bool + Sync,
+) -> Vec<(u32, u32)> {
     assert!(banding.bands * banding.rows <= k);
     let n = sketches.len() / k;
     let mut pairs: Vec<(u32, u32)> = (0..banding.bands)
@@ -69,7 +81,17 @@ pub fn candidate_pairs(sketches: &[u32], k: usize, banding: Banding) -> Vec<(u32
             for bucket in keys.chunk_by(|a, b| a.0 == b.0).filter(|b| b.len() > 1) {
                 ids.clear();
                 ids.extend(bucket.iter().map(|&(_, i)| i));
+                let from = out.len();
                 pairs_of_bucket(&ids, &mut out);
+                let mut kept = from;
+                for p in from..out.len() {
+                    let (a, b) = out[p];
+                    if keep(a, b) {
+                        out[kept] = (a, b);
+                        kept += 1;
+                    }
+                }
+                out.truncate(kept);
             }
             out
         })
@@ -89,15 +111,40 @@ pub fn pairs_of_bucket(ids: &[u32], out: &mut Vec<(u32, u32)>) {
     }
 }
 
-fn band_hash(slots: &[u32], band: u64) -> u64 {
+/// A sketch slot value: 32 bits as MinHash makes them, or their low 16 bits
+/// as a scan keeps them.
+pub trait Slot: Copy + Eq + Send + Sync {
+    const BYTES: usize;
+    fn put(self, out: &mut [u8]);
+}
+
+impl Slot for u32 {
+    const BYTES: usize = 4;
+    fn put(self, out: &mut [u8]) {
+        out.copy_from_slice(&self.to_le_bytes());
+    }
+}
+
+impl Slot for u16 {
+    const BYTES: usize = 2;
+    fn put(self, out: &mut [u8]) {
+        out.copy_from_slice(&self.to_le_bytes());
+    }
+}
+
+fn band_hash<T: Slot>(slots: &[T], band: u64) -> u64 {
     let mut bytes = [0u8; 4 * 64];
-    if slots.len() <= 64 {
-        for (chunk, s) in bytes.chunks_exact_mut(4).zip(slots) {
-            chunk.copy_from_slice(&s.to_le_bytes());
+    let len = T::BYTES * slots.len();
+    if len <= bytes.len() {
+        for (chunk, &s) in bytes.chunks_exact_mut(T::BYTES).zip(slots) {
+            s.put(chunk);
         }
-        xxh3_64_with_seed(&bytes[..4 * slots.len()], band)
+        xxh3_64_with_seed(&bytes[..len], band)
     } else {
-        let v: Vec<u8> = slots.iter().flat_map(|s| s.to_le_bytes()).collect();
+        let mut v = vec![0u8; len];
+        for (chunk, &s) in v.chunks_exact_mut(T::BYTES).zip(slots) {
+            s.put(chunk);
+        }
         xxh3_64_with_seed(&v, band)
     }
 }

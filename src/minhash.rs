@@ -113,7 +113,7 @@ impl OnePermutation {
 }
 
 /// Fraction of equal slots: the sketch estimate of Jaccard similarity.
-pub fn estimate(a: &[u32], b: &[u32]) -> f64 {
+pub fn estimate<T: PartialEq>(a: &[T], b: &[T]) -> f64 {
     debug_assert_eq!(a.len(), b.len());
     let eq = a.iter().zip(b).filter(|(x, y)| x == y).count();
     eq as f64 / a.len() as f64

@@ -441,26 +441,32 @@ pub fn scan(
         Method::Minhash => {
             let k = params.num_perm;
             let oph = OnePermutation::new(k, params.seed);
-            let mut sketches = vec![0u32; reps.len() * k];
+            // Slots are kept as their low 16 bits: half the memory (the
+            // largest array of this stage), and two different values agree by
+            // chance once in 65,536 slots, which moves an estimate by at most 1.5e-5.
+            let mut sketches = vec![0u16; reps.len() * k];
             sketches.par_chunks_mut(k).enumerate().for_each_init(
-                || (Shingler::default(), Vec::new()),
-                |(shingler, hashes), (r, out)| {
+                || (Shingler::default(), Vec::new(), vec![0u32; k]),
+                |(shingler, hashes, full), (r, out)| {
                     hashes.clear();
                     shingler.hashes(rep_text(r as u32), params.ngram, params.seed, hashes);
-                    oph.sketch_into(hashes.iter().copied(), out);
+                    oph.sketch_into(hashes.iter().copied(), full);
+                    for (o, &v) in out.iter_mut().zip(full.iter()) {
+                        *o = v as u16;
+                    }
                     observer.advance(1);
                 },
             );
             lap("sketch", &mut t);
             observer.stage("candidates", None, Unit::Items);
-            let p = lsh::candidate_pairs(&sketches, k, banding);
             // A band collision says little about pairs of common words; the
             // sketch estimate, far below what verification can accept, says
             // more, and costs 128 comparisons instead of a merge of two sets.
             let least = params.ocr_floor() - SKETCH_MARGIN;
             let sketch = |r: u32| &sketches[r as usize * k..(r as usize + 1) * k];
-            let p: Vec<(u32, u32)> =
-                p.into_par_iter().filter(|&(a, b)| minhash::estimate(sketch(a), sketch(b)) >= least).collect();
+            let p = lsh::candidate_pairs_where(&sketches, k, banding, |a, b| {
+                minhash::estimate(sketch(a), sketch(b)) >= least
+            });
             lap("candidates", &mut t);
             p
         }
