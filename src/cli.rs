@@ -159,6 +159,7 @@ impl ScanArgs {
             binary: self.binary,
             check_breaks: self.check.contains(&Check::Breaks),
             ocr: !self.strict,
+            ..Params::default()
         };
         p.validate()?;
         Ok(p)

@@ -17,7 +17,10 @@
 //! which is what one misread character costs) is the shared passage, located
 //! to the character.
 
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
+use std::fs::File;
+use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
+use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering::Relaxed};
+use std::sync::Mutex;
 
 use rayon::prelude::*;
 
@@ -64,22 +67,66 @@ pub fn anchors(hashes: &[u64], keys: &mut Vec<u64>, out: &mut Vec<u64>) {
 /// shared anchors.
 type Found = (Vec<(u32, u32, u32)>, Vec<(u32, u32)>);
 
-/// Buckets the anchors of a pass are sorted in.
-const BUCKETS: usize = 64;
+/// Buckets the anchors are sorted in, one by one.
+const BUCKETS: usize = 256;
 
 // Anchors are chosen for their least mixed hash, so the mixed hash's bits are
 // skewed; the shingle hash itself is uniform, and disjoint parts of it pick
-// the pass, the bucket and the signature bit.
-
-/// Which of `passes` passes over the texts collects anchor `h`.
-#[inline]
-fn pass_of(h: u64, passes: usize) -> usize {
-    (((h >> 32) * passes as u64) >> 32) as usize
-}
+// the bucket and the signature bit.
 
 #[inline]
 fn bucket_of(h: u64) -> usize {
     h as usize % BUCKETS
+}
+
+/// One bucket of anchors `(hash, text)`: pieces in memory, and pieces in a
+/// temporary file (deleted when closed) once the budget is spent.
+#[derive(Default)]
+struct Bucket {
+    memory: Vec<Vec<(u64, u32)>>,
+    file: Option<BufWriter<File>>,
+}
+
+/// Bytes of one anchor in a bucket's file.
+const RECORD: usize = 12;
+
+impl Bucket {
+    fn add(&mut self, piece: Vec<(u64, u32)>, in_memory: bool) -> std::io::Result<()> {
+        if in_memory {
+            self.memory.push(piece);
+            return Ok(());
+        }
+        let file = match &mut self.file {
+            Some(file) => file,
+            None => self.file.insert(BufWriter::new(tempfile::tempfile()?)),
+        };
+        let mut bytes = Vec::with_capacity(piece.len() * RECORD);
+        for (h, i) in piece {
+            bytes.extend_from_slice(&h.to_le_bytes());
+            bytes.extend_from_slice(&i.to_le_bytes());
+        }
+        file.write_all(&bytes)
+    }
+
+    /// All the bucket's anchors, its file read back.
+    fn take(self) -> std::io::Result<Vec<(u64, u32)>> {
+        let mut bytes = Vec::new();
+        if let Some(file) = self.file {
+            let mut file = file.into_inner().map_err(|e| e.into_error())?;
+            file.seek(SeekFrom::Start(0))?;
+            file.read_to_end(&mut bytes)?;
+        }
+        let mut all = Vec::with_capacity(self.memory.iter().map(Vec::len).sum::<usize>() + bytes.len() / RECORD);
+        for piece in self.memory {
+            all.extend_from_slice(&piece);
+        }
+        all.extend(
+            bytes.chunks_exact(RECORD).map(|r| {
+                (u64::from_le_bytes(r[..8].try_into().unwrap()), u32::from_le_bytes(r[8..].try_into().unwrap()))
+            }),
+        );
+        Ok(all)
+    }
 }
 
 #[inline]
@@ -91,7 +138,8 @@ fn signature_bit(h: u64) -> usize {
 /// enough of them to be aligned, with the number shared. Sorted. See
 /// [`candidate_pairs_of`].
 pub fn candidate_pairs(anchors: &[&[u64]]) -> Vec<(u32, u32, u32)> {
-    candidate_pairs_of(anchors.len(), 1, |i, out| out.extend_from_slice(anchors[i]))
+    candidate_pairs_of(anchors.len(), usize::MAX, |i, out| out.extend_from_slice(anchors[i]))
+        .expect("no temporary files without a budget")
 }
 
 /// Pairs `(i, j)`, `i < j`, of `n` texts that share enough anchors to be
@@ -111,15 +159,16 @@ pub fn candidate_pairs(anchors: &[&[u64]]) -> Vec<(u32, u32, u32)> {
 /// millions).
 ///
 /// The list of every anchor with its text (16 bytes per anchor, about
-/// 2 / (WINDOW + 1) of the characters) is the largest thing a scan holds: it is made in
-/// `passes` passes over the texts, each collecting the anchors of one hash
-/// range. The result does not depend on `passes`.
+/// 2 / (WINDOW + 1) of the characters) is the largest thing a scan holds:
+/// it is split into buckets by hash as it is made, and what does not fit in
+/// `budget` bytes goes to temporary files (12 bytes per anchor), each bucket
+/// then sorted and walked on its own. The result does not depend on
+/// `budget`; an error is one of reading or writing those files.
 pub fn candidate_pairs_of(
     n: usize,
-    passes: usize,
+    budget: usize,
     anchors: impl Fn(usize, &mut Vec<u64>) + Sync,
-) -> Vec<(u32, u32, u32)> {
-    let passes = passes.max(1);
+) -> std::io::Result<Vec<(u32, u32, u32)>> {
     let texts_per_job = n.div_ceil(rayon::current_num_threads() * 16).max(1);
     // Per paragraph: how many of its anchors are rare, how many common; and
     // the member lists of the rare anchors held by two or more (compressed
@@ -129,66 +178,66 @@ pub fn candidate_pairs_of(
     // Per paragraph, a 256-bit signature of its common anchors: bits of s
     // missing from b's stand for distinct anchors of s that b lacks.
     let signature_at: Vec<[AtomicU64; 4]> = (0..n).map(|_| Default::default()).collect();
+    // Each job's anchors, split by hash into buckets at once; a job's pieces
+    // join their buckets in memory while the budget lasts, then in files.
+    let buckets: Vec<Mutex<Bucket>> = (0..BUCKETS).map(|_| Mutex::new(Bucket::default())).collect();
+    let held_bytes = AtomicUsize::new(0);
+    const TEXTS_PER_PIECE: usize = 4096;
+    (0..n.div_ceil(TEXTS_PER_PIECE)).into_par_iter().try_for_each_init(Vec::new, |buf, job| {
+        let mut part = vec![Vec::new(); BUCKETS];
+        for i in job * TEXTS_PER_PIECE..((job + 1) * TEXTS_PER_PIECE).min(n) {
+            buf.clear();
+            anchors(i, buf);
+            // Repeats within a text are removed once sorted.
+            for &h in buf.iter() {
+                part[bucket_of(h)].push((h, i as u32));
+            }
+        }
+        for (b, piece) in part.into_iter().enumerate().filter(|(_, p)| !p.is_empty()) {
+            // What the piece takes, growth slack included.
+            let bytes = piece.capacity() * std::mem::size_of::<(u64, u32)>();
+            let in_memory = held_bytes.fetch_add(bytes, Relaxed) + bytes <= budget;
+            if !in_memory {
+                held_bytes.fetch_sub(bytes, Relaxed);
+            }
+            buckets[b].lock().unwrap_or_else(|e| e.into_inner()).add(piece, in_memory)?;
+        }
+        Ok::<(), std::io::Error>(())
+    })?;
+    // Per bucket: its rare runs of two or more, and the counts it adds.
+    let walked: Vec<(Vec<u32>, Vec<usize>)> = buckets
+        .into_par_iter()
+        .map(|bucket| {
+            let mut postings = bucket.into_inner().unwrap_or_else(|e| e.into_inner()).take()?;
+            postings.sort_unstable();
+            postings.dedup();
+            let (mut members, mut ends) = (Vec::new(), Vec::new());
+            for run in postings.chunk_by(|a, b| a.0 == b.0) {
+                if run.len() <= MAX_POSTING {
+                    for &(_, i) in run {
+                        rare_at[i as usize].fetch_add(1, Relaxed);
+                    }
+                    if run.len() >= 2 {
+                        members.extend(run.iter().map(|&(_, i)| i));
+                        ends.push(members.len());
+                    }
+                } else {
+                    let bit = signature_bit(run[0].0);
+                    for &(_, i) in run {
+                        common_at[i as usize].fetch_add(1, Relaxed);
+                        signature_at[i as usize][bit / 64].fetch_or(1 << (bit % 64), Relaxed);
+                    }
+                }
+            }
+            Ok((members, ends))
+        })
+        .collect::<std::io::Result<_>>()?;
     let mut members: Vec<u32> = Vec::new();
     let mut run_start: Vec<usize> = vec![0];
-    for pass in 0..passes {
-        // Each job's anchors, split by hash into buckets at once: a bucket is
-        // sorted and walked on its own, and no second copy of the whole list
-        // is made.
-        let mut parts: Vec<Vec<Vec<(u64, u32)>>> = (0..n.div_ceil(texts_per_job))
-            .into_par_iter()
-            .map_init(Vec::new, |buf, job| {
-                let mut part = vec![Vec::new(); BUCKETS];
-                for i in job * texts_per_job..((job + 1) * texts_per_job).min(n) {
-                    buf.clear();
-                    anchors(i, buf);
-                    // Repeats within a text are removed once sorted.
-                    for &h in buf.iter().filter(|&&h| passes == 1 || pass_of(h, passes) == pass) {
-                        part[bucket_of(h)].push((h, i as u32));
-                    }
-                }
-                part
-            })
-            .collect();
-        let buckets: Vec<Vec<Vec<(u64, u32)>>> =
-            (0..BUCKETS).map(|b| parts.iter_mut().map(|part| std::mem::take(&mut part[b])).collect()).collect();
-        drop(parts);
-        // Per bucket: its rare runs of two or more, and the counts it adds.
-        let walked: Vec<(Vec<u32>, Vec<usize>)> = buckets
-            .into_par_iter()
-            .map(|pieces| {
-                let mut postings: Vec<(u64, u32)> = Vec::with_capacity(pieces.iter().map(Vec::len).sum());
-                for piece in pieces {
-                    postings.extend_from_slice(&piece);
-                }
-                postings.sort_unstable();
-                postings.dedup();
-                let (mut members, mut ends) = (Vec::new(), Vec::new());
-                for run in postings.chunk_by(|a, b| a.0 == b.0) {
-                    if run.len() <= MAX_POSTING {
-                        for &(_, i) in run {
-                            rare_at[i as usize].fetch_add(1, Relaxed);
-                        }
-                        if run.len() >= 2 {
-                            members.extend(run.iter().map(|&(_, i)| i));
-                            ends.push(members.len());
-                        }
-                    } else {
-                        let bit = signature_bit(run[0].0);
-                        for &(_, i) in run {
-                            common_at[i as usize].fetch_add(1, Relaxed);
-                            signature_at[i as usize][bit / 64].fetch_or(1 << (bit % 64), Relaxed);
-                        }
-                    }
-                }
-                (members, ends)
-            })
-            .collect();
-        for (m, ends) in walked {
-            let base = members.len();
-            members.extend_from_slice(&m);
-            run_start.extend(ends.iter().map(|&e| base + e));
-        }
+    for (m, ends) in walked {
+        let base = members.len();
+        members.extend_from_slice(&m);
+        run_start.extend(ends.iter().map(|&e| base + e));
     }
     let rare: Vec<u32> = rare_at.into_iter().map(AtomicU32::into_inner).collect();
     let common: Vec<u32> = common_at.into_iter().map(AtomicU32::into_inner).collect();
@@ -334,7 +383,7 @@ pub fn candidate_pairs_of(
         .collect();
     out.extend(checked);
     out.par_sort_unstable();
-    out
+    Ok(out)
 }
 
 /// The longest passage of a text (given as its shingle hashes in text order)

@@ -56,7 +56,8 @@ pub enum Method {
     Simhash,
 }
 
-/// Every parameter that changes what is found.
+/// Every parameter that changes what is found, and the memory budget of the
+/// passage anchors.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Params {
     pub method: Method,
@@ -82,6 +83,11 @@ pub struct Params {
     /// Accept pairs down to `threshold - OCR_MARGIN` when their differences
     /// look like OCR noise.
     pub ocr: bool,
+    /// Bytes of passage anchors held in memory; the rest waits in temporary
+    /// files. Changes the memory a scan takes, never what it finds, so it is
+    /// not part of the report.
+    #[serde(skip)]
+    pub postings_budget: usize,
 }
 
 pub const DEFAULT_THRESHOLD: f64 = 0.6;
@@ -109,6 +115,7 @@ impl Default for Params {
             binary: false,
             check_breaks: false,
             ocr: true,
+            postings_budget: POSTINGS_BUDGET,
         }
     }
 }
@@ -335,9 +342,9 @@ pub const SKETCH_MARGIN: f64 = 0.2;
 /// subheading or byline, lead).
 const HEADING_REACH: u32 = 3;
 
-/// Memory for the list of passage anchors; beyond it, they are collected
-/// in several passes.
-const POSTINGS_BUDGET: usize = 2 << 30;
+/// Memory for the list of passage anchors; beyond it, they wait in
+/// temporary files.
+pub const POSTINGS_BUDGET: usize = 2 << 30;
 
 thread_local! {
     /// Shingling buffers of a worker thread.
@@ -625,18 +632,21 @@ pub fn scan(
             first == last
         })
         .collect();
-    // Anchors are collected in as many passes over the texts as keep their
-    // list (16 bytes per anchor, 2 / (WINDOW + 1) of the characters) within
-    // budget.
-    let anchor_bytes: usize =
-        singles.par_iter().map(|&r| rep_text(r).chars().count()).sum::<usize>() * 2 / (passages::WINDOW + 1) * 16;
-    let passes = anchor_bytes.div_ceil(POSTINGS_BUDGET);
-    let passage_pairs = passages::candidate_pairs_of(singles.len(), passes, |i, out| {
+    // The anchor list is kept in memory up to POSTINGS_BUDGET; the rest
+    // waits in temporary files.
+    let passage_pairs = passages::candidate_pairs_of(singles.len(), params.postings_budget, |i, out| {
         SCRATCH.with_borrow_mut(|(shingler, hashes, keys)| {
             hashes.clear();
             shingler.hashes(rep_text(singles[i]), params.ngram, params.seed, hashes);
             passages::anchors(hashes, keys, out);
         })
+    })
+    .unwrap_or_else(|e| {
+        diagnostics.push(Diagnostic::error(
+            "(temporary files)",
+            format!("containment and passages not searched: temporary anchor file: {e}"),
+        ));
+        Vec::new()
     });
     // Shingle hashes in text order, once per paragraph that is aligned.
     let mut aligned = vec![false; singles.len()];
@@ -911,6 +921,48 @@ pub fn scan_texts(texts: &[(&str, &str)], params: &Params) -> ScanResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn anchors_in_temporary_files_find_the_same() {
+        // Quotes, shared passages and near copies among distinct paragraphs;
+        // a budget of zero sends every anchor to the temporary files.
+        let mut state = 7u64;
+        let mut word = || -> String {
+            (0..6)
+                .map(|_| {
+                    state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    (b'a' + (state >> 59) as u8 % 26) as char
+                })
+                .collect()
+        };
+        let paragraphs: Vec<String> =
+            (0..300).map(|i| format!("{i} {}", (0..30).map(|_| word()).collect::<Vec<_>>().join(" "))).collect();
+        let mut a = String::new();
+        let mut b = String::new();
+        for (i, p) in paragraphs.iter().enumerate() {
+            a.push_str(&format!("{p}\n\n"));
+            match i % 10 {
+                0 => {
+                    let (before, after): (Vec<String>, Vec<String>) = (0..40).map(|_| (word(), word())).unzip();
+                    b.push_str(&format!("{} {p} {}\n\n", before.join(" "), after.join(" ")));
+                }
+                1 => b.push_str(&format!("{}x{}\n\n", &p[..p.len() / 2], &p[p.len() / 2 + 1..])),
+                _ => b.push_str(&format!("{i} {}\n\n", (0..25).map(|_| word()).collect::<Vec<_>>().join(" "))),
+            }
+        }
+        let texts = [("a.txt", a.as_str()), ("b.txt", b.as_str())];
+        let memory = scan_texts(&texts, &Params::default());
+        let files = scan_texts(&texts, &Params { postings_budget: 0, ..Params::default() });
+        assert!(memory.findings.iter().any(|f| f.kind == Kind::Containment), "{:?}", memory.summary);
+        let key = |r: &ScanResult| {
+            r.findings
+                .iter()
+                .map(|f| (f.kind, f.occurrences.iter().map(|o| (o.file, o.byte_start, o.byte_end)).collect::<Vec<_>>()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(key(&memory), key(&files));
+        assert!(files.diagnostics.is_empty());
+    }
 
     #[test]
     fn snippets() {
