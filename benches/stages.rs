@@ -182,34 +182,24 @@ fn stages(c: &mut Criterion) {
     });
 
     // The sketch kernel: normalized text to shingle hashes to a MinHash-128
-    // sketch, no set built; throughput in bytes of normalized text.
-    let normalized_bytes: u64 = normalized.iter().map(|n| n.len() as u64).sum();
-    g.throughput(Throughput::Bytes(normalized_bytes));
-    g.bench_function("sketch_kernel", |b| {
-        b.iter(|| {
-            let mut ok = 0;
-            for n in &normalized {
-                hashes.clear();
-                shingler.hashes(n, 5, 0, &mut hashes);
-                ok += usize::from(oph.sketch_into(hashes.iter().copied(), &mut out));
-            }
-            assert_eq!(ok, normalized.len());
-        })
-    });
-    // The same on Latin text: one shingle per byte instead of one per three.
+    // sketch, no set built; throughput in bytes of normalized text. On the
+    // Chinese page, and on Latin text (one shingle per byte instead of one
+    // per three).
     let latin = latin_paragraphs(2000);
-    g.throughput(Throughput::Bytes(latin.iter().map(|p| p.len() as u64).sum()));
-    g.bench_function("sketch_kernel_latin", |b| {
-        b.iter(|| {
-            let mut ok = 0;
-            for n in &latin {
-                hashes.clear();
-                shingler.hashes(n, 5, 0, &mut hashes);
-                ok += usize::from(oph.sketch_into(hashes.iter().copied(), &mut out));
-            }
-            assert_eq!(ok, latin.len());
-        })
-    });
+    for (name, texts) in [("sketch_kernel", &normalized), ("sketch_kernel_latin", &latin)] {
+        g.throughput(Throughput::Bytes(texts.iter().map(|n| n.len() as u64).sum()));
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                let mut ok = 0;
+                for n in texts {
+                    hashes.clear();
+                    shingler.hashes(n, 5, 0, &mut hashes);
+                    ok += usize::from(oph.sketch_into(hashes.iter().copied(), &mut out));
+                }
+                assert_eq!(ok, texts.len());
+            })
+        });
+    }
     g.throughput(Throughput::Bytes(bytes));
 
     let sketches: Vec<u32> = sets.iter().flat_map(|s| oph.sketch(s.iter().copied()).unwrap_or(vec![0; 128])).collect();
