@@ -119,9 +119,11 @@ pub fn estimate<T: PartialEq>(a: &[T], b: &[T]) -> f64 {
     eq as f64 / a.len() as f64
 }
 
-/// SplitMix64 finalizer: a fast bijective mixer with full avalanche.
+/// SplitMix64 step: adds the golden-ratio increment and applies the
+/// finalizer, a fast bijective mixer with full avalanche. `mix(state)` then
+/// `state += 0x9E37_79B9_7F4A_7C15` is the SplitMix64 generator.
 #[inline]
-pub(crate) fn mix(mut x: u64) -> u64 {
+pub fn mix(mut x: u64) -> u64 {
     x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
     x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
