@@ -34,6 +34,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::{Parser, ValueEnum};
+use doublet::shingle::Shingler;
 use rayon::prelude::*;
 
 #[derive(Parser, Debug)]
@@ -612,31 +613,12 @@ fn normalized(text: &str) -> Vec<char> {
     text.chars().filter(|c| c.is_ascii_alphabetic() || is_ideograph(*c)).map(|c| c.to_ascii_lowercase()).collect()
 }
 
-/// The character 5-grams of a normalized text, each packed exactly into a u128 (5 × 21 bits),
-/// sorted and without repeats.
-fn shingles(norm: &[char]) -> Vec<u128> {
-    let mut v: Vec<u128> = norm.windows(5).map(|w| w.iter().fold(0u128, |h, &c| (h << 21) | c as u128)).collect();
-    v.sort_unstable();
-    v.dedup();
-    v
-}
-
 /// Jaccard index of the character 5-gram sets of two texts, as doublet computes it.
 fn jaccard(a: &str, b: &str) -> f64 {
-    let (sa, sb) = (shingles(&normalized(a)), shingles(&normalized(b)));
-    let (mut i, mut j, mut inter) = (0, 0, 0);
-    while i < sa.len() && j < sb.len() {
-        match sa[i].cmp(&sb[j]) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                inter += 1;
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    inter as f64 / (sa.len() + sb.len() - inter) as f64
+    let mut shingler = Shingler::default();
+    let mut set = |t: &str| shingler.set(&normalized(t).into_iter().collect::<String>(), 5, 0);
+    let (sa, sb) = (set(a), set(b));
+    doublet::verify::jaccard(&sa, &sb)
 }
 
 /// Minimum character 5-gram Jaccard of a near copy with its original.
