@@ -16,23 +16,31 @@ use crate::source::{self, Diagnostic};
 /// Terminal columns of a snippet in the text report.
 pub(super) const SNIPPET_WIDTH: usize = 72;
 
-/// Byte range, start, end and snippet of one occurrence.
-pub(super) type Located = (usize, usize, Position, Position, String);
+/// Byte range, start, end, snippet and content hash of one occurrence.
+pub(super) type Located = (usize, usize, Position, Position, String, u64);
 
 /// The byte range of the normalized characters `part` of the paragraph
-/// `data[start..end]`, through the normalization's offset map.
-pub(super) fn part_bytes(data: &[u8], start: usize, end: usize, part: (usize, usize)) -> (usize, usize) {
+/// `data[start..end]`, through the normalization's offset map, and the hash
+/// of those normalized characters.
+pub(super) fn part_bytes(data: &[u8], start: usize, end: usize, part: (usize, usize)) -> (usize, usize, u64) {
     let mut normalized = String::new();
     let mut offsets = Vec::new();
     normalize::normalize(&data[start..end], &mut normalized, Some(&mut offsets));
     if part.0 >= part.1 || part.1 > offsets.len() {
-        return (start, end);
+        return (start, end, xxh3_64(normalized.as_bytes()));
     }
+    let chars: String = normalized.chars().skip(part.0).take(part.1 - part.0).collect();
     let first = start + offsets[part.0] as usize;
     let last = start + offsets[part.1 - 1] as usize;
     // End after the last character (one byte for an invalid sequence).
     let len = (1..=4).find(|&l| last + l <= end && std::str::from_utf8(&data[last..last + l]).is_ok()).unwrap_or(1);
-    (first, last + len)
+    (first, last + len, xxh3_64(chars.as_bytes()))
+}
+
+/// The content hash of whole paragraphs: of their normalized texts' hashes.
+fn paragraphs_content(hashes: &[u128]) -> u64 {
+    let bytes: Vec<u8> = hashes.iter().flat_map(|h| h.to_le_bytes()).collect();
+    xxh3_64(&bytes)
 }
 
 /// Fills in lines, columns and snippets, reading each file with findings once
@@ -65,18 +73,18 @@ pub(super) fn locate_findings(findings: &mut [Finding], files: &[Analyzed], diag
                     "file changed during the scan; its findings are left out",
                 ));
             }
-            let ranges: Vec<(usize, usize)> = occ
+            let ranges: Vec<(usize, usize, u64)> = occ
                 .iter()
                 .map(|&(fi, oi)| {
                     let o = &findings[fi].occurrences[oi];
                     match o.part {
                         Some(part) => part_bytes(&data, o.byte_start, o.byte_end, part),
-                        None => (o.byte_start, o.byte_end),
+                        None => (o.byte_start, o.byte_end, paragraphs_content(&a.hashes[o.para_start..=o.para_end])),
                     }
                 })
                 .collect();
             let mut offsets = Vec::with_capacity(occ.len() * 2);
-            for &(start, end) in &ranges {
+            for &(start, end, _) in &ranges {
                 offsets.push(start);
                 offsets.push(location::last_char_start(&data, start, end));
             }
@@ -86,7 +94,7 @@ pub(super) fn locate_findings(findings: &mut [Finding], files: &[Analyzed], diag
                 .enumerate()
                 .map(|(i, &(fi, oi))| {
                     let o = &findings[fi].occurrences[oi];
-                    let (start, end) = ranges[i];
+                    let (start, end, content) = ranges[i];
                     let text = match &a.blocks {
                         // The recognised text, not the markup around it.
                         Some(blocks) => Cow::Owned(
@@ -98,7 +106,7 @@ pub(super) fn locate_findings(findings: &mut [Finding], files: &[Analyzed], diag
                         ),
                         None => String::from_utf8_lossy(&data[start..end]),
                     };
-                    (start, end, pos[2 * i], pos[2 * i + 1], snippet(text.as_bytes(), SNIPPET_WIDTH))
+                    (start, end, pos[2 * i], pos[2 * i + 1], snippet(text.as_bytes(), SNIPPET_WIDTH), content)
                 })
                 .collect())
         })
@@ -107,11 +115,12 @@ pub(super) fn locate_findings(findings: &mut [Finding], files: &[Analyzed], diag
     for (file, r) in located.into_iter().enumerate() {
         match r {
             Ok(v) => {
-                for (&(fi, oi), (start, end, s, e, snip)) in by_file[file].iter().zip(v) {
+                for (&(fi, oi), (start, end, s, e, snip, content)) in by_file[file].iter().zip(v) {
                     let o = &mut findings[fi].occurrences[oi];
                     (o.byte_start, o.byte_end) = (start, end);
                     (o.line_start, o.col_start, o.line_end, o.col_end) = (s.line, s.col, e.line, e.col);
                     o.snippet = snip;
+                    o.content = format!("{content:016x}");
                 }
             }
             Err(d) => {
@@ -122,6 +131,7 @@ pub(super) fn locate_findings(findings: &mut [Finding], files: &[Analyzed], diag
     }
     for f in findings.iter_mut() {
         f.occurrences.retain(|o| !broken[o.file]);
+        f.fingerprint = Finding::fingerprint_of(f.occurrences.iter().map(|o| (o.path.as_str(), o.content.as_str())));
     }
 }
 

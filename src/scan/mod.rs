@@ -232,6 +232,10 @@ pub struct Occurrence {
     /// The occurrence is a passage inside a longer paragraph.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub partial: bool,
+    /// What the occurrence says, independent of where it stands: a hash of
+    /// its paragraphs' normalized texts (of the passage alone for a part of
+    /// a paragraph), 16 hex digits.
+    pub content: String,
 }
 
 /// A block of paragraphs found at two or more places.
@@ -243,7 +247,28 @@ pub struct Finding {
     pub similarity: f64,
     /// Matched paragraphs in the block.
     pub paragraphs: usize,
+    /// Identifies the finding across edits that only move text: a hash of
+    /// every occurrence's path and content, in order, 16 hex digits. Moving
+    /// a copy within its file keeps it; a new copy, a copy in another file
+    /// or a changed copy makes another one. Baselines match on it.
+    pub fingerprint: String,
     pub occurrences: Vec<Occurrence>,
+}
+
+impl Finding {
+    /// The fingerprint of occurrences with these paths and contents.
+    pub fn fingerprint_of<'a>(occurrences: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+        let mut keys: Vec<(&str, &str)> = occurrences.into_iter().collect();
+        keys.sort_unstable();
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        for (path, content) in keys {
+            // Lengths first, so no two lists give the same byte stream.
+            h.update(&(path.len() as u64).to_le_bytes());
+            h.update(path.as_bytes());
+            h.update(content.as_bytes());
+        }
+        format!("{:016x}", h.digest())
+    }
 }
 
 /// A file that was scanned.
@@ -707,13 +732,21 @@ pub fn scan(
                     page: a.blocks.as_ref().map(|b| b[p as usize].page),
                     bbox: a.blocks.as_ref().map(|b| b[p as usize].bbox),
                     snippet: String::new(),
+                    content: String::new(),
                     // Inside OCR blocks the element is the finest location.
                     part: if a.blocks.is_some() { None } else { part },
                     partial: part.is_some(),
                 }
             };
             let occurrences = vec![occurrence(fx, px, shared.x), occurrence(fy, py, shared.y)];
-            Some(Finding { id: 0, kind: shared.kind, similarity: shared.similarity, paragraphs: 1, occurrences })
+            Some(Finding {
+                id: 0,
+                kind: shared.kind,
+                similarity: shared.similarity,
+                paragraphs: 1,
+                fingerprint: String::new(),
+                occurrences,
+            })
         })
         .collect();
     findings.extend(merge_by_occurrence(passage_findings));
@@ -853,6 +886,7 @@ fn finding<'a>(
                 page: f.blocks.as_ref().map(|b| b[first].page),
                 bbox: f.blocks.as_ref().map(|b| page_box(&b[first..=last])),
                 snippet: String::new(),
+                content: String::new(),
                 part: None,
                 partial: false,
             }
@@ -891,6 +925,7 @@ fn finding<'a>(
         kind: if exact { Kind::Exact } else { Kind::Near },
         similarity,
         paragraphs: r.len as usize,
+        fingerprint: String::new(),
         occurrences,
     }
 }
@@ -995,15 +1030,52 @@ mod tests {
             page: None,
             bbox: None,
             snippet: String::new(),
+            content: String::new(),
             part: None,
             partial: false,
         };
-        let finding = |occurrences| Finding { id: 0, kind: Kind::Exact, similarity: 1.0, paragraphs: 1, occurrences };
+        let finding = |occurrences| Finding {
+            id: 0,
+            kind: Kind::Exact,
+            similarity: 1.0,
+            paragraphs: 1,
+            fingerprint: String::new(),
+            occurrences,
+        };
         let findings = vec![
             finding(vec![occ(0, 0, 10), occ(0, 20, 30), occ(1, 0, 5)]),
             finding(vec![occ(0, 0, 5), occ(0, 25, 40)]),
         ];
         assert_eq!(duplicated_bytes(&findings, 2), 20 + 5);
+    }
+
+    #[test]
+    fn fingerprints_follow_content_not_position() {
+        let notice = "Candidates must bring their admission ticket and identity card to every exam.";
+        let other = "An unrelated story about the harbour, long enough to be matched on its own.";
+        let third = "A third paragraph that only pushes the notice further down the page below.";
+        let fp = |texts: &[(&str, &str)]| {
+            let r = scan_texts(texts, &Params::default());
+            assert_eq!(r.findings.len(), 1, "{texts:?}");
+            let f = &r.findings[0];
+            let exact = f.occurrences.iter().all(|o| o.content == f.occurrences[0].content);
+            assert_eq!(exact, f.kind == Kind::Exact, "{f:?}");
+            f.fingerprint.clone()
+        };
+        let base = fp(&[("a", &format!("{notice}\n\n{other}\n\n{notice}"))]);
+        // Moved down the same file: same finding.
+        assert_eq!(base, fp(&[("a", &format!("{third}\n\n{notice}\n\n{other}\n\n{notice}"))]));
+        // A third copy, a copy in another file, a changed copy: new findings.
+        assert_ne!(base, fp(&[("a", &format!("{notice}\n\n{other}\n\n{notice}\n\n{notice}"))]));
+        assert_ne!(base, fp(&[("a", &format!("{notice}\n\n{other}")), ("b", notice)]));
+        let changed = notice.replace("every", "each");
+        assert_ne!(base, fp(&[("a", &format!("{notice}\n\n{other}\n\n{changed}"))]));
+        // Case and spacing are normalized away: the same content.
+        let loud = notice.to_uppercase();
+        assert_eq!(
+            fp(&[("a", &format!("{notice}\n\n{other}\n\n{loud}"))]),
+            fp(&[("a", &format!("{loud}\n\n{other}\n\n{notice}"))])
+        );
     }
 
     #[test]
