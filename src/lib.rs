@@ -39,6 +39,7 @@ pub mod normalize;
 pub mod ocr;
 pub mod passages;
 pub mod report;
+pub mod rss;
 pub mod scan;
 pub mod segment;
 pub mod shingle;

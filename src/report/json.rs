@@ -67,11 +67,14 @@ pub fn begin(result: &ScanResult) -> Value {
     })
 }
 
-/// The `summary` record: counts, then timings in seconds.
+/// The `summary` record: counts, then timings in seconds and resident
+/// memory in bytes per stage.
 pub fn summary(result: &ScanResult) -> Value {
     let s = &result.summary;
     let timings: serde_json::Map<String, Value> =
         s.timings.iter().map(|(k, v)| ((*k).to_string(), json!(round(*v)))).collect();
+    let memory: serde_json::Map<String, Value> =
+        s.memory.iter().map(|(k, r)| ((*k).to_string(), json!({"rss": r.now, "peak_rss": r.peak}))).collect();
     json!({
         "type": "summary",
         "files": s.files,
@@ -92,6 +95,7 @@ pub fn summary(result: &ScanResult) -> Value {
         "errors": s.errors,
         "skipped": s.skipped,
         "timings": timings,
+        "memory": memory,
         "elapsed": round(s.elapsed),
     })
 }

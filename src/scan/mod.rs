@@ -304,6 +304,9 @@ pub struct Summary {
     pub skipped: usize,
     /// Seconds per stage, in pipeline order.
     pub timings: Vec<(&'static str, f64)>,
+    /// Resident memory of the process at the end of each stage and its peak
+    /// so far (empty where the platform does not tell it).
+    pub memory: Vec<(&'static str, crate::rss::Resident)>,
     pub elapsed: f64,
 }
 
@@ -384,8 +387,12 @@ pub fn scan(
 ) -> ScanResult {
     let started = Instant::now();
     let mut timings: Vec<(&'static str, f64)> = Vec::new();
+    let mut memory: Vec<(&'static str, crate::rss::Resident)> = Vec::new();
     let mut lap = |name: &'static str, since: &mut Instant| {
         timings.push((name, since.elapsed().as_secs_f64()));
+        if let Some(r) = crate::rss::resident() {
+            memory.push((name, r));
+        }
         *since = Instant::now();
     };
     let mut t = Instant::now();
@@ -792,6 +799,7 @@ pub fn scan(
         errors: diagnostics.iter().filter(|d| d.severity == source::Severity::Error).count(),
         skipped,
         timings,
+        memory,
         elapsed: started.elapsed().as_secs_f64(),
     };
     let file_infos = files
