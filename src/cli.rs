@@ -127,6 +127,13 @@ pub struct ScanArgs {
     #[arg(long, value_enum, value_name = "CHECK")]
     pub check: Vec<Check>,
 
+    /// Memory for the normalized texts (half) and the passage anchors (a
+    /// quarter), e.g. 512M or 2G; beyond it they wait in temporary files.
+    /// The per-paragraph arrays and sketches are not bounded by it yet.
+    /// Changes memory and time, never what is found.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub memory_limit: Option<u64>,
+
     /// Worker threads (default: one per core).
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,
@@ -161,7 +168,51 @@ impl ScanArgs {
             ocr: !self.strict,
             ..Params::default()
         };
+        let p = match self.memory_limit {
+            Some(limit) => {
+                let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+                Params { texts_budget: limit / 2, postings_budget: limit / 4, ..p }
+            }
+            None => p,
+        };
         p.validate()?;
         Ok(p)
+    }
+}
+
+/// A size in bytes: a number with an optional binary suffix `K`, `M`, `G`
+/// or `T` (`KiB`, `MB`, … are read the same way).
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (number, unit) = t.split_at(digits);
+    let n: u64 = number.parse().map_err(|_| format!("{text:?} is not a size such as 512M or 2G"))?;
+    let shift = match unit.trim().to_ascii_uppercase().trim_end_matches("IB").trim_end_matches('B') {
+        "" => 0,
+        "K" => 10,
+        "M" => 20,
+        "G" => 30,
+        "T" => 40,
+        _ => return Err(format!("{text:?}: unknown unit {unit:?} (use K, M, G or T)")),
+    };
+    n.checked_mul(1 << shift).ok_or_else(|| format!("{text:?} is too large"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("0"), Ok(0));
+        assert_eq!(parse_size("1500"), Ok(1500));
+        assert_eq!(parse_size("512M"), Ok(512 << 20));
+        assert_eq!(parse_size("2G"), Ok(2 << 30));
+        assert_eq!(parse_size("1GiB"), Ok(1 << 30));
+        assert_eq!(parse_size("64kb"), Ok(64 << 10));
+        assert!(parse_size("G").is_err());
+        assert!(parse_size("1.5G").is_err());
+        assert!(parse_size("3X").unwrap_err().contains("unknown unit"));
+        assert!(parse_size("99999999999T").unwrap_err().contains("too large"));
     }
 }

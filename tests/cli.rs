@@ -418,6 +418,23 @@ fn thread_count_does_not_change_the_report() {
     assert_eq!(without_timings(l1), without_timings(l2));
 }
 
+#[test]
+fn memory_limit_changes_memory_not_the_report() {
+    let dir = Dir::new();
+    generated_corpus(&dir);
+    let free = dir.scan(&["--format", "json", "corpus"]);
+    let bounded = dir.scan(&["--format", "json", "--memory-limit", "0", "corpus"]);
+    assert_code(&free, 1);
+    assert_code(&bounded, 1);
+    assert!(findings(&json_lines(&free)).len() > 5, "{}", describe(&free));
+    assert_eq!(without_timings(json_lines(&free)), without_timings(json_lines(&bounded)));
+
+    let bad = dir.scan(&["--memory-limit", "lots", "corpus"]);
+    assert_code(&bad, 2);
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(err.contains("--memory-limit") && err.contains("512M"), "{err}");
+}
+
 // ---------------------------------------------------------------------------
 // 3. Exit status
 // ---------------------------------------------------------------------------

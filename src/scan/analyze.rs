@@ -7,6 +7,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use xxhash_rust::xxh3::{xxh3_128, xxh3_64};
 
+use super::texts::Texts;
 use super::{Break, Params};
 use crate::breaks;
 use crate::location;
@@ -46,26 +47,6 @@ pub(super) struct Analyzed {
     pub(super) breaks: Vec<Break>,
     /// The OCR blocks that are the paragraphs of an OCR file.
     pub(super) blocks: Option<Vec<ocr::Block>>,
-}
-
-/// Texts stored end to end in one buffer: one allocation per file instead of
-/// one per paragraph.
-#[derive(Default)]
-pub(super) struct Texts {
-    buf: String,
-    ends: Vec<usize>,
-}
-
-impl Texts {
-    pub(super) fn push(&mut self, text: &str) {
-        self.buf.push_str(text);
-        self.ends.push(self.buf.len());
-    }
-
-    pub(super) fn get(&self, i: usize) -> &str {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        &self.buf[start..self.ends[i]]
-    }
 }
 
 /// Paragraphs per parallel batch inside one file.
@@ -169,8 +150,7 @@ pub(super) fn analyze(src: Source, params: &Params) -> Result<Analyzed, Diagnost
         cut.par_iter().map_init(Worker::default, |w, &i| w.joined(text(i), text(i + 1), params)).collect();
     let mut hashes = Vec::with_capacity(spans.len());
     let mut items = Vec::new();
-    let mut texts =
-        Texts { buf: String::with_capacity(analyzed.iter().map(|(_, t)| t.buf.len()).sum()), ends: Vec::new() };
+    let mut texts = Texts::with_capacity(analyzed.iter().map(|(_, t)| t.bytes()).sum());
     let mut joined = cut.iter().zip(joined).peekable();
     let mut i = 0usize;
     for (marks, batch) in &analyzed {

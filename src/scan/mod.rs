@@ -28,11 +28,13 @@ use serde::Serialize;
 mod analyze;
 mod locate;
 mod passage;
+mod texts;
 
 use analyze::{analyze, Analyzed, Item};
 pub use locate::snippet;
 use locate::{duplicated_bytes, locate_findings};
 use passage::{merge_by_occurrence, passage, sorted_set};
+use texts::TextStore;
 
 use crate::blocks::{self, Place};
 use crate::cluster;
@@ -88,6 +90,11 @@ pub struct Params {
     /// not part of the report.
     #[serde(skip)]
     pub postings_budget: usize,
+    /// Bytes of normalized text held in memory; the texts of further files
+    /// wait in a temporary file. Like `postings_budget`, changes memory and
+    /// time, never what is found.
+    #[serde(skip)]
+    pub texts_budget: usize,
 }
 
 pub const DEFAULT_THRESHOLD: f64 = 0.6;
@@ -116,6 +123,7 @@ impl Default for Params {
             check_breaks: false,
             ocr: true,
             postings_budget: POSTINGS_BUDGET,
+            texts_budget: usize::MAX,
         }
     }
 }
@@ -401,10 +409,14 @@ pub fn scan(
     // read, segment, normalize, shingle
     let total_bytes: u64 = sources.iter().map(source_len).sum();
     observer.stage("read", Some(total_bytes), Unit::Bytes);
+    let store = TextStore::new(params.texts_budget);
     let outcomes: Vec<Result<Analyzed, Diagnostic>> = sources
         .into_par_iter()
         .map(|src| {
-            let r = analyze(src, params);
+            let mut r = analyze(src, params);
+            if let Ok(a) = &mut r {
+                store.admit(&mut a.texts);
+            }
             observer.advance(r.as_ref().map_or(0, |a| a.bytes));
             r
         })
@@ -463,14 +475,14 @@ pub fn scan(
     // shingle set, made when first needed (verification and reports need
     // the sets of few representatives: holding all would take eight bytes
     // per character of the corpus).
-    let rep_text = |r: u32| -> &str {
+    let rep_text = |r: u32| -> std::borrow::Cow<'_, str> {
         let g = reps[r as usize] as usize;
         let fi = place_of[g].0 as usize;
-        files[fi].texts.get(g - offsets[fi])
+        store.get(&files[fi].texts, g - offsets[fi])
     };
     let rep_sets: Vec<OnceLock<Vec<u64>>> = (0..reps.len()).map(|_| OnceLock::new()).collect();
     let rep_set = |r: u32| -> &[u64] {
-        rep_sets[r as usize].get_or_init(|| Shingler::default().set(rep_text(r), params.ngram, params.seed))
+        rep_sets[r as usize].get_or_init(|| Shingler::default().set(&rep_text(r), params.ngram, params.seed))
     };
     lap("exact", &mut t);
 
@@ -488,7 +500,7 @@ pub fn scan(
                 || (Shingler::default(), Vec::new(), vec![0u32; k]),
                 |(shingler, hashes, full), (r, out)| {
                     hashes.clear();
-                    shingler.hashes(rep_text(r as u32), params.ngram, params.seed, hashes);
+                    shingler.hashes(&rep_text(r as u32), params.ngram, params.seed, hashes);
                     oph.sketch_into(hashes.iter().copied(), full);
                     for (o, &v) in out.iter_mut().zip(full.iter()) {
                         *o = v as u16;
@@ -514,7 +526,7 @@ pub fn scan(
                 .into_par_iter()
                 .map_init(Shingler::default, |shingler, r| {
                     observer.advance(1);
-                    simhash::fingerprint(&shingler.set(rep_text(r), params.ngram, params.seed))
+                    simhash::fingerprint(&shingler.set(&rep_text(r), params.ngram, params.seed))
                 })
                 .collect();
             lap("sketch", &mut t);
@@ -531,7 +543,7 @@ pub fn scan(
     // texts differ only as OCR output does.
     let floor = params.ocr_floor();
     let accept = |a: u32, b: u32, min: f64| match verify::jaccard_at_least(rep_set(a), rep_set(b), floor.min(min)) {
-        Some(j) => j >= min || verify::ocr_like(rep_text(a), rep_text(b)),
+        Some(j) => j >= min || verify::ocr_like(&rep_text(a), &rep_text(b)),
         None => false,
     };
     // Two items of one file that share a paragraph (a cut paragraph's part
@@ -669,7 +681,7 @@ pub fn scan(
     let passage_pairs = passages::candidate_pairs_of(singles.len(), params.postings_budget, |i, out| {
         SCRATCH.with_borrow_mut(|(shingler, hashes, keys)| {
             hashes.clear();
-            shingler.hashes(rep_text(singles[i]), params.ngram, params.seed, hashes);
+            shingler.hashes(&rep_text(singles[i]), params.ngram, params.seed, hashes);
             passages::anchors(hashes, keys, out);
         })
     })
@@ -692,7 +704,7 @@ pub fn scan(
         .map_init(Shingler::default, |shingler, (&r, &used)| {
             let mut out = Vec::new();
             if used {
-                shingler.hashes(rep_text(r), params.ngram, params.seed, &mut out);
+                shingler.hashes(&rep_text(r), params.ngram, params.seed, &mut out);
             }
             out
         })
@@ -708,7 +720,7 @@ pub fn scan(
                 return None;
             }
             let (hx, hy) = (&ordered[x as usize], &ordered[y as usize]);
-            let shared = passage(rep_text(rx), hx, rep_text(ry), hy, &sorted_set(hy), params.ngram)?;
+            let shared = passage(&rep_text(rx), hx, &rep_text(ry), hy, &sorted_set(hy), params.ngram)?;
             // A heading restated by the paragraph right after it, or by one
             // of the few after it when the heading is short (headline,
             // byline, lead), is layout, not a quoted passage.
@@ -757,6 +769,19 @@ pub fn scan(
         })
         .collect();
     findings.extend(merge_by_occurrence(passage_findings));
+    let [write, read] = store.failures();
+    if let Some(e) = write {
+        diagnostics.push(Diagnostic::note(
+            "(temporary files)",
+            format!("normalized texts kept in memory beyond the budget: temporary text file: {e}"),
+        ));
+    }
+    if let Some(e) = read {
+        diagnostics.push(Diagnostic::error(
+            "(temporary files)",
+            format!("some texts could not be read back, findings may be missing: temporary text file: {e}"),
+        ));
+    }
     lap("passages", &mut t);
 
     // locations
@@ -966,7 +991,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn anchors_in_temporary_files_find_the_same() {
+    fn anchors_and_texts_in_temporary_files_find_the_same() {
         // Quotes, shared passages and near copies among distinct paragraphs;
         // a budget of zero sends every anchor to the temporary files.
         let mut state = 7u64;
@@ -996,6 +1021,8 @@ mod tests {
         let texts = [("a.txt", a.as_str()), ("b.txt", b.as_str())];
         let memory = scan_texts(&texts, &Params::default());
         let files = scan_texts(&texts, &Params { postings_budget: 0, ..Params::default() });
+        let spilled = scan_texts(&texts, &Params { texts_budget: 0, ..Params::default() });
+        let both = scan_texts(&texts, &Params { texts_budget: 0, postings_budget: 0, ..Params::default() });
         assert!(memory.findings.iter().any(|f| f.kind == Kind::Containment), "{:?}", memory.summary);
         let key = |r: &ScanResult| {
             r.findings
@@ -1004,7 +1031,9 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         assert_eq!(key(&memory), key(&files));
-        assert!(files.diagnostics.is_empty());
+        assert_eq!(key(&memory), key(&spilled));
+        assert_eq!(key(&memory), key(&both));
+        assert!(files.diagnostics.is_empty() && spilled.diagnostics.is_empty() && both.diagnostics.is_empty());
     }
 
     #[test]
