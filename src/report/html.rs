@@ -390,7 +390,7 @@ fn summary(page: &mut String, result: &ScanResult) {
     for (label, value) in stats {
         let _ = writeln!(page, "<div><dt>{label}</dt><dd>{}</dd></div>", escape(&value));
     }
-    page.push_str("</dl>\n<ul class=\"params\" aria-label=\"Parameters\">\n");
+    page.push_str("</dl>\n<ul class=\"params\" aria-label=\"Parameters\">\n<li><strong>Parameters</strong></li>\n");
     let begin = super::json::begin(result);
     if let Some(params) = begin["params"].as_object() {
         for (key, value) in params {
@@ -589,13 +589,21 @@ fn finding(page: &mut String, result: &ScanResult, f: &Finding, index: usize, te
                 (Shown::Text { text: a, .. }, Shown::Text { text: b, .. }) => marked(a, b),
                 _ => (plain(&texts[0]), plain(shown), 0, 0),
             };
-            let badge = |n: usize, what: &str| match n {
+            let badge = |n: usize, what: &str, class: &str| match n {
                 0 => format!("<p class=\"badge same\">nothing {what}</p>\n"),
-                n => format!("<p class=\"badge differ\">{} {what}</p>\n", plural(n, "character", "characters")),
+                n => format!("<p class=\"badge {class}\">{} {what}</p>\n", plural(n, "character", "characters")),
             };
             let _ = writeln!(page, "<div class=\"copies pair\">");
-            copy(page, result, &occ[0], 1, &badge(removed, &format!("not in copy {}", i + 1)), &left, &texts[0]);
-            copy(page, result, o, i + 1, &badge(added, "not in copy 1"), &right, shown);
+            copy(
+                page,
+                result,
+                &occ[0],
+                1,
+                &badge(removed, &format!("not in copy {}", i + 1), "removed"),
+                &left,
+                &texts[0],
+            );
+            copy(page, result, o, i + 1, &badge(added, "not in copy 1", "added"), &right, shown);
             page.push_str("</div>\n");
         }
     }
