@@ -590,3 +590,19 @@ fn browser_renders_the_seed_report_at_desktop_and_phone_sizes() {
         eprintln!("wrote {}", target.display());
     }
 }
+
+#[test]
+fn layout_breaks_are_listed_with_links_to_their_lines() {
+    let page = parse(&report(crate_dir(), &["--check", "breaks", SEED], 1));
+    let breaks = page.all(|e| e.attr("id") == Some("breaks"));
+    assert_eq!(breaks.len(), 1);
+    let items = breaks[0].by_name("li");
+    assert_eq!(items.len(), 10, "the page's ten cut paragraphs");
+    for li in items {
+        let href = li.by_class("loc")[0].attr("href").unwrap();
+        assert!(href.starts_with("corpus/newspaper-page.txt#L"), "{href}");
+        assert!(li.text().contains(" ⏎ "));
+    }
+    let summary = page.all(|e| e.attr("id") == Some("summary"))[0].text();
+    assert!(summary.contains("Layout breaks10"), "{summary}");
+}

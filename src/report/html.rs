@@ -472,15 +472,21 @@ fn findings_start(page: &mut String, result: &ScanResult) {
     page.push_str("</div>\n");
 }
 
-/// Where an occurrence is, as `path:line:col`, a link to the file at the
-/// line when it is a file that can be opened.
-fn location(o: &Occurrence, linkable: bool) -> String {
-    let label = format!("{}:{}:{}", o.path, o.line_start, o.col_start);
+/// `label` for a place in `path` at `line`: a link to the file at the line
+/// when it is `linkable`, plain text otherwise.
+fn place(path: &str, line: usize, label: &str, linkable: bool) -> String {
     if linkable {
-        format!("<a class=\"loc\" href=\"{}\">{}</a>", escape(&href(&o.path, o.line_start)), escape(&label))
+        format!("<a class=\"loc\" href=\"{}\">{}</a>", escape(&href(path, line)), escape(label))
     } else {
-        format!("<span class=\"loc\">{}</span>", escape(&label))
+        format!("<span class=\"loc\">{}</span>", escape(label))
     }
+}
+
+/// Where an occurrence is, as `path:line:col`; a link when its file can be
+/// opened (not standard input, nor bytes handed over in memory).
+fn location(result: &ScanResult, o: &Occurrence) -> String {
+    let linkable = result.files.get(o.file).is_some_and(|f| f.data.is_none());
+    place(&o.path, o.line_start, &format!("{}:{}:{}", o.path, o.line_start, o.col_start), linkable)
 }
 
 /// The details of an occurrence below its heading.
@@ -506,11 +512,10 @@ fn whereabouts(o: &Occurrence) -> String {
 
 /// One copy: heading, details, badge, text and the note on cut text.
 fn copy(page: &mut String, result: &ScanResult, o: &Occurrence, number: usize, badge: &str, body: &str, shown: &Shown) {
-    let linkable = result.files.get(o.file).is_some_and(|f| f.data.is_none());
     let _ = write!(
         page,
         "<section class=\"copy\" aria-label=\"Copy {number}\">\n<h4>{}</h4>\n<p class=\"where\">Copy {number}: {}</p>\n{badge}",
-        location(o, linkable),
+        location(result, o),
         escape(&whereabouts(o)),
     );
     match shown {
@@ -614,11 +619,10 @@ fn finding(page: &mut String, result: &ScanResult, f: &Finding, index: usize, te
             plural(occ.len() - texts.len(), "more copy", "more copies")
         );
         for o in &occ[texts.len()..] {
-            let linkable = result.files.get(o.file).is_some_and(|f| f.data.is_none());
             let _ = writeln!(
                 page,
                 "<li>{} <span class=\"where\">{}</span></li>",
-                location(o, linkable),
+                location(result, o),
                 escape(&whereabouts(o))
             );
         }
@@ -635,14 +639,10 @@ fn tail(page: &mut String, result: &ScanResult) {
              <p class=\"explain\">Paragraphs that continue after a stray blank line (a page or column break).</p>\n\
              <ul class=\"breaks\">\n",
         );
+        let linkable: std::collections::HashSet<&str> =
+            result.files.iter().filter(|f| f.data.is_none()).map(|f| f.path.as_str()).collect();
         for b in &result.breaks {
-            let linkable = result.files.iter().any(|f| f.path == b.path && f.data.is_none());
-            let label = format!("{}:{}", b.path, b.line);
-            let loc = if linkable {
-                format!("<a class=\"loc\" href=\"{}\">{}</a>", escape(&href(&b.path, b.line)), escape(&label))
-            } else {
-                format!("<span class=\"loc\">{}</span>", escape(&label))
-            };
+            let loc = place(&b.path, b.line, &format!("{}:{}", b.path, b.line), linkable.contains(b.path.as_str()));
             let lang = language(&b.before).map(|l| format!(" lang=\"{l}\"")).unwrap_or_default();
             let _ = writeln!(page, "<li>{loc}: <span{lang}>…{} ⏎ {}…</span></li>", escape(&b.before), escape(&b.after));
         }
