@@ -35,6 +35,8 @@ pub enum Format {
     Text,
     /// JSON Lines: begin, one line per finding, summary.
     Json,
+    /// One self-contained HTML page: every copy's text side by side, differences marked.
+    Html,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use doublet::report::{self, Json, Report, Text};
+use doublet::report::{self, Html, Json, Report, Text};
 use doublet::scan;
 use doublet::source::{self, Input, Severity};
 
@@ -62,6 +62,7 @@ fn run_scan(args: &ScanArgs) -> ExitCode {
     let reporter: Box<dyn Report> = match args.format {
         Format::Text => Box::new(Text { color }),
         Format::Json => Box::new(Json),
+        Format::Html => Box::new(Html),
     };
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());

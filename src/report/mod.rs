@@ -8,9 +8,11 @@ use std::io::{self, Write};
 
 use crate::scan::ScanResult;
 
+mod html;
 mod json;
 mod text;
 
+pub use html::Html;
 pub use json::Json;
 pub use text::Text;
 

@@ -285,6 +285,11 @@ pub struct FileInfo {
     pub path: String,
     pub bytes: u64,
     pub paragraphs: usize,
+    /// The bytes of an input that cannot be read a second time (standard
+    /// input, a FIFO, bytes handed over in memory), for reports that show
+    /// the text of occurrences; `None` for a regular file.
+    #[serde(skip)]
+    pub data: Option<Arc<Vec<u8>>>,
 }
 
 /// Counts and timings of one scan.
@@ -829,7 +834,12 @@ pub fn scan(
     };
     let file_infos = files
         .iter()
-        .map(|f| FileInfo { path: f.source.name.clone(), bytes: f.bytes, paragraphs: f.spans.len() })
+        .map(|f| FileInfo {
+            path: f.source.name.clone(),
+            bytes: f.bytes,
+            paragraphs: f.spans.len(),
+            data: f.data.clone(),
+        })
         .collect();
     let breaks = files.iter_mut().flat_map(|f| std::mem::take(&mut f.breaks)).collect();
     ScanResult { params: params.clone(), banding, files: file_infos, findings, breaks, diagnostics, summary }
