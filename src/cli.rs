@@ -35,6 +35,16 @@ pub enum Format {
     Text,
     /// JSON Lines: begin, one line per finding, summary.
     Json,
+    /// SARIF 2.1.0 (code scanning): one result per finding, every copy a location.
+    Sarif,
+    /// Markdown for pull-request comments: summary, table, copies with snippets.
+    Markdown,
+    /// CSV (RFC 4180): one row per occurrence.
+    Csv,
+    /// GitHub Actions annotations: one `::warning` per occurrence.
+    Github,
+    /// Compiler-style `path:line:col: message`, one line per occurrence.
+    Line,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
