@@ -37,13 +37,7 @@ impl Report for Line {
             }
         }
         for b in &result.breaks {
-            writeln!(
-                out,
-                "{}:{}:1: break: {}",
-                escape_controls(&b.path),
-                b.line,
-                break_message(b)
-            )?;
+            writeln!(out, "{}:{}:1: break: {}", escape_controls(&b.path), b.line, break_message(b))?;
         }
         Ok(())
     }

@@ -19,11 +19,15 @@ pub struct Markdown;
 impl Report for Markdown {
     fn write(&self, result: &ScanResult, out: &mut dyn Write) -> io::Result<()> {
         let s = &result.summary;
-        if result.findings.is_empty() && result.breaks.is_empty() {
-            writeln!(out, "## doublet: no duplicates\n\n{}.", counts(s))?;
-        } else {
-            writeln!(out, "## doublet: {}\n\n{}.", plural(s.findings, "finding", "findings"), counts(s))?;
+        let mut found = Vec::new();
+        if s.findings > 0 {
+            found.push(plural(s.findings, "finding", "findings"));
         }
+        if s.breaks > 0 {
+            found.push(plural(s.breaks, "layout break", "layout breaks"));
+        }
+        let found = if found.is_empty() { "no duplicates".to_string() } else { found.join(", ") };
+        writeln!(out, "## doublet: {found}\n\n{}.", counts(s))?;
         let errors: Vec<_> = result.diagnostics.iter().filter(|d| d.severity == Severity::Error).collect();
         if !errors.is_empty() {
             writeln!(out, "\n{} not scanned:\n", plural(errors.len(), "path was", "paths were"))?;
@@ -57,13 +61,12 @@ impl Report for Markdown {
             )?;
             for o in &f.occurrences {
                 let part = if o.partial { ", part of a paragraph" } else { "" };
-                writeln!(
-                    out,
-                    "- {} (lines {}–{}{part})",
-                    code(&format!("{}:{}", o.path, o.line_start)),
-                    o.line_start,
-                    o.line_end
-                )?;
+                let lines = if o.line_start == o.line_end {
+                    format!("line {}", o.line_start)
+                } else {
+                    format!("lines {}–{}", o.line_start, o.line_end)
+                };
+                writeln!(out, "- {} ({lines}{part})", code(&format!("{}:{}", o.path, o.line_start)))?;
                 if !o.snippet.is_empty() {
                     writeln!(out, "  > {}", code(&o.snippet))?;
                 }

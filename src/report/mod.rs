@@ -16,7 +16,7 @@ mod markdown;
 mod sarif;
 mod text;
 
-pub use self::csv::Csv;
+pub use self::csv::{Csv, COLUMNS as CSV_COLUMNS};
 pub use github::Github;
 pub use json::Json;
 pub use line::Line;
