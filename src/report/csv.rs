@@ -9,7 +9,7 @@
 
 use std::io::{self, Write};
 
-use super::{break_message, kind_name, Report};
+use super::{break_message, copies, kind_name, Report};
 use crate::scan::ScanResult;
 
 pub struct Csv;
@@ -39,28 +39,26 @@ impl Report for Csv {
     fn write(&self, result: &ScanResult, out: &mut dyn Write) -> io::Result<()> {
         let mut w = ::csv::WriterBuilder::new().terminator(::csv::Terminator::CRLF).from_writer(out);
         w.write_record(COLUMNS)?;
-        for f in &result.findings {
-            for (i, o) in f.occurrences.iter().enumerate() {
-                w.write_record([
-                    f.id.to_string().as_str(),
-                    kind_name(f.kind),
-                    &f.similarity.to_string(),
-                    &f.paragraphs.to_string(),
-                    &f.fingerprint,
-                    &(i + 1).to_string(),
-                    &o.path,
-                    &o.byte_start.to_string(),
-                    &o.byte_end.to_string(),
-                    &o.line_start.to_string(),
-                    &o.col_start.to_string(),
-                    &o.line_end.to_string(),
-                    &o.col_end.to_string(),
-                    &o.para_start.to_string(),
-                    &o.para_end.to_string(),
-                    if o.partial { "true" } else { "false" },
-                    &o.snippet,
-                ])?;
-            }
+        for (f, i, o) in copies(result) {
+            w.write_record([
+                f.id.to_string().as_str(),
+                kind_name(f.kind),
+                &f.similarity.to_string(),
+                &f.paragraphs.to_string(),
+                &f.fingerprint,
+                &(i + 1).to_string(),
+                &o.path,
+                &o.byte_start.to_string(),
+                &o.byte_end.to_string(),
+                &o.line_start.to_string(),
+                &o.col_start.to_string(),
+                &o.line_end.to_string(),
+                &o.col_end.to_string(),
+                &o.para_start.to_string(),
+                &o.para_end.to_string(),
+                if o.partial { "true" } else { "false" },
+                &o.snippet,
+            ])?;
         }
         for b in &result.breaks {
             let (offset, line) = (b.byte_offset.to_string(), b.line.to_string());

@@ -3,7 +3,7 @@
 //! and in the run's summary, without uploading anything.
 //!
 //! ```text
-//! ::warning file=corpus/newspaper-page.txt,line=79,endLine=81,title=doublet exact finding 1 (copy 1 of 2)::exact finding 1 (copy 1 of 2%2C similarity 1.000): other copies at corpus/newspaper-page.txt:83
+//! ::warning file=corpus/newspaper-page.txt,line=79,endLine=81,title=doublet exact finding 1 (copy 1 of 2)::exact finding 1 (copy 1 of 2, similarity 1.000): other copies at corpus/newspaper-page.txt:83
 //! ```
 //!
 //! Escaping follows GitHub's toolkit (`@actions/core`): `%`, CR and LF in the
@@ -13,7 +13,7 @@
 
 use std::io::{self, Write};
 
-use super::{break_message, kind_name, other_places, Report};
+use super::{break_message, copies, copy_message, kind_name, Report};
 use crate::scan::ScanResult;
 use crate::source::Severity;
 
@@ -21,29 +21,17 @@ pub struct Github;
 
 impl Report for Github {
     fn write(&self, result: &ScanResult, out: &mut dyn Write) -> io::Result<()> {
-        for f in &result.findings {
-            let n = f.occurrences.len();
-            for (i, o) in f.occurrences.iter().enumerate() {
-                let mut props = vec![
-                    ("file", o.path.clone()),
-                    ("line", o.line_start.to_string()),
-                    ("endLine", o.line_end.to_string()),
-                ];
-                if o.line_start == o.line_end {
-                    props.push(("col", o.col_start.to_string()));
-                    props.push(("endColumn", o.col_end.to_string()));
-                }
-                let kind = kind_name(f.kind);
-                props.push(("title", format!("doublet {kind} finding {} (copy {} of {n})", f.id, i + 1)));
-                let message = format!(
-                    "{kind} finding {} (copy {} of {n}, similarity {:.3}): other copies at {}",
-                    f.id,
-                    i + 1,
-                    f.similarity,
-                    other_places(f, i, str::to_string)
-                );
-                command(out, "warning", &props, &message)?;
+        for (f, i, o) in copies(result) {
+            let mut props =
+                vec![("file", o.path.clone()), ("line", o.line_start.to_string()), ("endLine", o.line_end.to_string())];
+            if o.line_start == o.line_end {
+                props.push(("col", o.col_start.to_string()));
+                props.push(("endColumn", o.col_end.to_string()));
             }
+            let title =
+                format!("doublet {} finding {} (copy {} of {})", kind_name(f.kind), f.id, i + 1, f.occurrences.len());
+            props.push(("title", title));
+            command(out, "warning", &props, &copy_message(f, i, str::to_string))?;
         }
         for b in &result.breaks {
             let props = [("file", b.path.clone()), ("line", b.line.to_string()), ("title", "doublet break".into())];

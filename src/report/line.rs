@@ -12,29 +12,16 @@
 
 use std::io::{self, Write};
 
-use super::{break_message, escape_controls, kind_name, other_places, Report};
+use super::{break_message, copies, copy_message, escape_controls, Report};
 use crate::scan::ScanResult;
 
 pub struct Line;
 
 impl Report for Line {
     fn write(&self, result: &ScanResult, out: &mut dyn Write) -> io::Result<()> {
-        for f in &result.findings {
-            let n = f.occurrences.len();
-            for (i, o) in f.occurrences.iter().enumerate() {
-                writeln!(
-                    out,
-                    "{}:{}:{}: {} finding {} (copy {} of {n}, similarity {:.3}): other copies at {}",
-                    escape_controls(&o.path),
-                    o.line_start,
-                    o.col_start,
-                    kind_name(f.kind),
-                    f.id,
-                    i + 1,
-                    f.similarity,
-                    other_places(f, i, |p| escape_controls(p).into_owned()),
-                )?;
-            }
+        for (f, i, o) in copies(result) {
+            let message = copy_message(f, i, |p| escape_controls(p).into_owned());
+            writeln!(out, "{}:{}:{}: {message}", escape_controls(&o.path), o.line_start, o.col_start)?;
         }
         for b in &result.breaks {
             writeln!(out, "{}:{}:1: break: {}", escape_controls(&b.path), b.line, break_message(b))?;

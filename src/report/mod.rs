@@ -40,15 +40,32 @@ pub fn kind_name(kind: Kind) -> &'static str {
     }
 }
 
+/// Every occurrence of every finding in report order, with its finding and
+/// its 0-based copy number.
+pub(crate) fn copies(result: &ScanResult) -> impl Iterator<Item = (&Finding, usize, &Occurrence)> {
+    result.findings.iter().flat_map(|f| f.occurrences.iter().enumerate().map(move |(i, o)| (f, i, o)))
+}
+
 /// The occurrences of `finding` other than the `copy`-th (0-based).
 pub(crate) fn other_copies(finding: &Finding, copy: usize) -> impl Iterator<Item = &Occurrence> {
     finding.occurrences.iter().enumerate().filter(move |&(i, _)| i != copy).map(|(_, o)| o)
 }
 
-/// `path:line` of every other copy, `, `-separated, each path passed
-/// through `path` (the escaping of the format).
-pub(crate) fn other_places(finding: &Finding, copy: usize, path: impl Fn(&str) -> String) -> String {
-    other_copies(finding, copy).map(|o| format!("{}:{}", path(&o.path), o.line_start)).collect::<Vec<_>>().join(", ")
+/// What one copy of a finding says in the one-line formats: `exact finding
+/// 1 (copy 1 of 2, similarity 1.000): other copies at path:83`, each path
+/// passed through `path` (the escaping of the format).
+pub(crate) fn copy_message(finding: &Finding, copy: usize, path: impl Fn(&str) -> String) -> String {
+    let others: Vec<String> =
+        other_copies(finding, copy).map(|o| format!("{}:{}", path(&o.path), o.line_start)).collect();
+    format!(
+        "{} finding {} (copy {} of {}, similarity {:.3}): other copies at {}",
+        kind_name(finding.kind),
+        finding.id,
+        copy + 1,
+        finding.occurrences.len(),
+        finding.similarity,
+        others.join(", ")
+    )
 }
 
 /// Control characters (a newline in a file name) as Rust escapes, so a
