@@ -37,6 +37,16 @@ pub enum Format {
     Json,
     /// One self-contained HTML page: every copy's text side by side, differences marked.
     Html,
+    /// SARIF 2.1.0 (code scanning): one result per finding, every copy a location.
+    Sarif,
+    /// Markdown for pull-request comments: summary, table, copies with snippets.
+    Markdown,
+    /// CSV (RFC 4180): one row per occurrence.
+    Csv,
+    /// GitHub Actions annotations: one `::warning` per occurrence.
+    Github,
+    /// Compiler-style `path:line:col: message`, one line per occurrence.
+    Line,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use doublet::report::{self, Html, Json, Report, Text};
+use doublet::report::{self, Csv, Github, Html, Json, Line, Markdown, Report, Sarif, Text};
 use doublet::scan;
 use doublet::source::{self, Input, Severity};
 
@@ -63,6 +63,11 @@ fn run_scan(args: &ScanArgs) -> ExitCode {
         Format::Text => Box::new(Text { color }),
         Format::Json => Box::new(Json),
         Format::Html => Box::new(Html),
+        Format::Sarif => Box::new(Sarif),
+        Format::Markdown => Box::new(Markdown),
+        Format::Csv => Box::new(Csv),
+        Format::Github => Box::new(Github),
+        Format::Line => Box::new(Line),
     };
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());

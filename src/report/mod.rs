@@ -6,19 +6,85 @@
 
 use std::io::{self, Write};
 
-use crate::scan::ScanResult;
+use crate::scan::{snippet, Break, Finding, Kind, Occurrence, ScanResult, Summary};
 
+mod csv;
+mod github;
 mod html;
 mod json;
+mod line;
+mod markdown;
+mod sarif;
 mod text;
 
+pub use self::csv::{Csv, COLUMNS as CSV_COLUMNS};
+pub use github::Github;
 pub use html::Html;
 pub use json::Json;
+pub use line::Line;
+pub use markdown::Markdown;
+pub use sarif::Sarif;
 pub use text::Text;
 
 /// Writes a whole scan result in one format.
 pub trait Report {
     fn write(&self, result: &ScanResult, out: &mut dyn Write) -> io::Result<()>;
+}
+
+/// The kind's name as every report spells it: `exact`, `near`,
+/// `containment`, `passage`.
+pub fn kind_name(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Exact => "exact",
+        Kind::Near => "near",
+        Kind::Containment => "containment",
+        Kind::Passage => "passage",
+    }
+}
+
+/// Every occurrence of every finding in report order, with its finding and
+/// its 0-based copy number.
+pub(crate) fn copies(result: &ScanResult) -> impl Iterator<Item = (&Finding, usize, &Occurrence)> {
+    result.findings.iter().flat_map(|f| f.occurrences.iter().enumerate().map(move |(i, o)| (f, i, o)))
+}
+
+/// The occurrences of `finding` other than the `copy`-th (0-based).
+pub(crate) fn other_copies(finding: &Finding, copy: usize) -> impl Iterator<Item = &Occurrence> {
+    finding.occurrences.iter().enumerate().filter(move |&(i, _)| i != copy).map(|(_, o)| o)
+}
+
+/// What one copy of a finding says in the one-line formats: `exact finding
+/// 1 (copy 1 of 2, similarity 1.000): other copies at path:83`, each path
+/// passed through `path` (the escaping of the format).
+pub(crate) fn copy_message(finding: &Finding, copy: usize, path: impl Fn(&str) -> String) -> String {
+    let others: Vec<String> =
+        other_copies(finding, copy).map(|o| format!("{}:{}", path(&o.path), o.line_start)).collect();
+    format!(
+        "{} finding {} (copy {} of {}, similarity {:.3}): other copies at {}",
+        kind_name(finding.kind),
+        finding.id,
+        copy + 1,
+        finding.occurrences.len(),
+        finding.similarity,
+        others.join(", ")
+    )
+}
+
+/// Control characters (a newline in a file name) as Rust escapes, so a
+/// one-line format stays one line per record.
+pub(crate) fn escape_controls(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.chars().any(char::is_control) {
+        s.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect()
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
+/// What a layout break reports, on one line: `paragraph continues after a
+/// blank line: …重点任 ⏎ 务,比如化解…`.
+pub(crate) fn break_message(b: &Break) -> String {
+    let one_line = |s: &str| snippet(s.as_bytes(), usize::MAX);
+    format!("paragraph continues after a blank line: …{} ⏎ {}…", one_line(&b.before), one_line(&b.after))
 }
 
 /// Human-readable size: `17.4 KiB`.
@@ -37,10 +103,14 @@ pub fn human_bytes(n: u64) -> String {
     }
 }
 
-/// The one-line summary for stderr.
-pub fn summary_line(result: &ScanResult) -> String {
-    let s = &result.summary;
-    let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+/// `1 file`, `2 files`.
+pub(crate) fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// What was scanned and found, without the time: `1 file, 59 paragraphs,
+/// 17.4 KiB scanned; 1 finding (1 exact, 0 near), 5.6% duplicated`.
+pub(crate) fn counts(s: &Summary) -> String {
     // Exact and near always; the rarer kinds when there are any.
     let mut kinds = vec![format!("{} exact", s.exact_findings), format!("{} near", s.near_findings)];
     for (n, name) in [(s.containment_findings, "containment"), (s.passage_findings, "passage")] {
@@ -50,15 +120,19 @@ pub fn summary_line(result: &ScanResult) -> String {
     }
     let breaks = if s.breaks > 0 { format!(", {}", plural(s.breaks, "break", "breaks")) } else { String::new() };
     format!(
-        "{}, {}, {} scanned; {} ({}){breaks}, {:.1}% duplicated; {:.2} s",
+        "{}, {}, {} scanned; {} ({}){breaks}, {:.1}% duplicated",
         plural(s.files, "file", "files"),
         plural(s.paragraphs, "paragraph", "paragraphs"),
         human_bytes(s.bytes),
         plural(s.findings, "finding", "findings"),
         kinds.join(", "),
         s.duplicated_percent(),
-        s.elapsed,
     )
+}
+
+/// The one-line summary for stderr.
+pub fn summary_line(result: &ScanResult) -> String {
+    format!("{}; {:.2} s", counts(&result.summary), result.summary.elapsed)
 }
 
 #[cfg(test)]

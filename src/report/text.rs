@@ -9,8 +9,8 @@
 
 use std::io::{self, Write};
 
-use super::Report;
-use crate::scan::{Kind, ScanResult};
+use super::{kind_name, Report};
+use crate::scan::ScanResult;
 
 /// Text report; `color` adds ANSI colours (the caller decides when).
 pub struct Text {
@@ -30,12 +30,7 @@ impl Report for Text {
             if i > 0 {
                 writeln!(out)?;
             }
-            let kind = match f.kind {
-                Kind::Exact => "exact",
-                Kind::Near => "near",
-                Kind::Containment => "containment",
-                Kind::Passage => "passage",
-            };
+            let kind = kind_name(f.kind);
             writeln!(
                 out,
                 "{}[{}] {}{kind}{}{}, {} {}, {} copies, similarity {:.3}{}",
