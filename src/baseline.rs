@@ -106,7 +106,10 @@ impl Baseline {
             format!("{}:{}: not a doublet baseline: {message}", e.line(), e.column())
         })?;
         if b.version != VERSION {
-            return Err(format!(" baseline version {} is not supported (this doublet reads version {VERSION})", b.version));
+            return Err(format!(
+                " baseline version {} is not supported (this doublet reads version {VERSION})",
+                b.version
+            ));
         }
         if let Some((i, e)) = b.findings.iter().enumerate().find(|(_, e)| !is_fingerprint(&e.fingerprint)) {
             return Err(format!(" baseline finding {}: fingerprint {:?} is not 16 hex digits", i + 1, e.fingerprint));

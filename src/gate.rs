@@ -62,19 +62,30 @@ pub struct Gate {
 /// A gate that tripped, and why.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Trip {
-    Findings { counted: usize, fail_on: FailOn, max: usize },
-    Duplicated { percent: f64, max: f64 },
+    /// `findings` findings and `breaks` layout breaks counted.
+    Findings {
+        findings: usize,
+        breaks: usize,
+        fail_on: FailOn,
+        max: usize,
+    },
+    Duplicated {
+        percent: f64,
+        max: f64,
+    },
 }
 
 impl fmt::Display for Trip {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Trip::Findings { counted, fail_on, max } => write!(
-                f,
-                "{counted} {} counted by --fail-on {}, more than --max-findings {max}",
-                if *counted == 1 { "finding" } else { "findings" },
-                fail_on.name()
-            ),
+            Trip::Findings { findings, breaks, fail_on, max } => {
+                let plural = |n: usize, one: &str| format!("{n} {one}{}", if n == 1 { "" } else { "s" });
+                let mut counted = plural(*findings, "finding");
+                if *breaks > 0 {
+                    counted = format!("{counted} and {}", plural(*breaks, "layout break"));
+                }
+                write!(f, "{counted} counted by --fail-on {}, more than --max-findings {max}", fail_on.name())
+            }
             Trip::Duplicated { percent, max } => {
                 write!(f, "{percent:.2}% of the bytes duplicated, more than --max-duplicated {max}")
             }
@@ -83,19 +94,19 @@ impl fmt::Display for Trip {
 }
 
 impl Gate {
-    /// Findings (and layout breaks, for [`FailOn::Any`]) that count.
-    pub fn counted(&self, result: &ScanResult) -> usize {
+    /// Findings and layout breaks (for [`FailOn::Any`] only) that count.
+    pub fn counted(&self, result: &ScanResult) -> (usize, usize) {
         let findings = result.findings.iter().filter(|f| self.fail_on.counts(f.kind)).count();
         let breaks = if self.fail_on == FailOn::Any { result.breaks.len() } else { 0 };
-        findings + breaks
+        (findings, breaks)
     }
 
     /// The gates `result` trips; empty when it passes.
     pub fn check(&self, result: &ScanResult) -> Vec<Trip> {
         let mut trips = Vec::new();
-        let counted = self.counted(result);
-        if self.fail_on != FailOn::None && counted > self.max_findings {
-            trips.push(Trip::Findings { counted, fail_on: self.fail_on, max: self.max_findings });
+        let (findings, breaks) = self.counted(result);
+        if self.fail_on != FailOn::None && findings + breaks > self.max_findings {
+            trips.push(Trip::Findings { findings, breaks, fail_on: self.fail_on, max: self.max_findings });
         }
         if let Some(max) = self.max_duplicated {
             let percent = result.summary.duplicated_percent();
@@ -139,7 +150,9 @@ mod tests {
     #[test]
     fn count_gate_trips_above_the_maximum_only() {
         let r = exact_pair();
-        assert_eq!(Gate::default().check(&r), vec![Trip::Findings { counted: 1, fail_on: FailOn::Any, max: 0 }]);
+        let trips = Gate::default().check(&r);
+        assert_eq!(trips, vec![Trip::Findings { findings: 1, breaks: 0, fail_on: FailOn::Any, max: 0 }]);
+        assert_eq!(trips[0].to_string(), "1 finding counted by --fail-on any, more than --max-findings 0");
         assert!(Gate { max_findings: 1, ..Gate::default() }.check(&r).is_empty());
         assert!(Gate { fail_on: FailOn::None, ..Gate::default() }.check(&r).is_empty());
     }
@@ -160,7 +173,12 @@ mod tests {
                    coming year, which was approved after a long debate among its members.";
         let r = scan_texts(&[("a", cut)], &Params { check_breaks: true, ..Params::default() });
         assert_eq!((r.findings.len(), r.breaks.len()), (0, 1));
-        assert_eq!(Gate::default().counted(&r), 1);
-        assert_eq!(Gate { fail_on: FailOn::Near, ..Gate::default() }.counted(&r), 0);
+        assert_eq!(Gate::default().counted(&r), (0, 1));
+        assert_eq!(Gate { fail_on: FailOn::Near, ..Gate::default() }.counted(&r), (0, 0));
+        let trip = &Gate::default().check(&r)[0];
+        assert_eq!(
+            trip.to_string(),
+            "0 findings and 1 layout break counted by --fail-on any, more than --max-findings 0"
+        );
     }
 }

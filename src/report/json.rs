@@ -91,6 +91,8 @@ pub fn summary(result: &ScanResult) -> Value {
         "duplicated_percent": round(s.duplicated_percent()),
         "errors": s.errors,
         "skipped": s.skipped,
+        "accepted": s.accepted,
+        "excluded": s.excluded,
         "timings": timings,
         "elapsed": round(s.elapsed),
     })
