@@ -42,7 +42,7 @@ pub enum Command {
     // Options may come twice, from doublet.toml and the command line: the
     // later (the command line's) wins; lists add up.
     #[command(after_help = EXIT_STATUS, args_override_self = true)]
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// Show the settings a scan would use and where each comes from
     /// (default, FILE:LINE of doublet.toml, command line).
     Config(ConfigArgs),

@@ -95,15 +95,18 @@ fn parse(args: &[OsString], lenient: bool) -> Result<ArgMatches, clap::Error> {
 /// `scan`) selects, and puts its settings in front of them.
 pub fn resolve(command_line: &[OsString]) -> Result<Resolved, String> {
     let cmd = scan_command();
+    // Empty when the command line does not parse (`--help` among others):
+    // the final parse reports it.
     let given = parse(command_line, true).unwrap_or_default();
     let from_command_line: Vec<String> = cmd
         .get_arguments()
+        .filter(|a| given.ids().any(|id| id == a.get_id()))
         .filter(|a| given.value_source(a.get_id().as_str()) == Some(ValueSource::CommandLine))
         .map(key_of)
         .collect();
     let path = if from_command_line.iter().any(|k| k == "no-config") {
         None
-    } else if let Some(p) = given.get_one::<PathBuf>("config") {
+    } else if let Ok(Some(p)) = given.try_get_one::<PathBuf>("config") {
         Some(p.clone())
     } else {
         find_upward()
@@ -246,7 +249,8 @@ impl Resolved {
         let Some(config) = &self.config else {
             return message.to_string();
         };
-        let words: Vec<&str> = message.split(|c: char| !(c.is_alphanumeric() || c == '-')).collect();
+        let words: Vec<&str> =
+            message.split(|c: char| !(c.is_alphanumeric() || c == '-')).map(|w| w.trim_start_matches('-')).collect();
         config
             .settings
             .iter()

@@ -37,9 +37,10 @@ fn main() -> ExitCode {
             Ok(r) => finish_stdout(|out| r.show(out)),
             Err(e) => fail(&e),
         },
-        Command::Completions { shell } => {
-            finish_stdout(|out| Ok(clap_complete::generate(shell, &mut Cli::command(), "doublet", out)))
-        }
+        Command::Completions { shell } => finish_stdout(|out| {
+            clap_complete::generate(shell, &mut Cli::command(), "doublet", out);
+            Ok(())
+        }),
         Command::Man => finish_stdout(man),
     }
 }
