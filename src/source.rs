@@ -379,14 +379,19 @@ fn read_fifo(path: &Path) -> io::Result<Vec<u8>> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn walk_is_sorted_and_skips_hidden() {
-        let dir = tempfile::tempdir().unwrap();
-        for name in ["b.txt", "a.txt", ".hidden.txt", "sub/c.txt", ".git/x"] {
-            let p = dir.path().join(name);
+    /// Files `names` (relative, with their directories) below `dir`.
+    fn create(dir: &Path, names: &[&str]) {
+        for name in names {
+            let p = dir.join(name);
             std::fs::create_dir_all(p.parent().unwrap()).unwrap();
             std::fs::write(p, "x").unwrap();
         }
+    }
+
+    #[test]
+    fn walk_is_sorted_and_skips_hidden() {
+        let dir = tempfile::tempdir().unwrap();
+        create(dir.path(), &["b.txt", "a.txt", ".hidden.txt", "sub/c.txt", ".git/x"]);
         let (sources, diags) = discover(&[Input::Path(dir.path().to_path_buf())]);
         assert!(diags.is_empty(), "{diags:?}");
         let names: Vec<_> = sources
@@ -409,11 +414,7 @@ mod tests {
     #[test]
     fn ignore_files_are_honoured_outside_a_git_checkout() {
         let dir = tempfile::tempdir().unwrap();
-        for name in ["d/a.txt", "d/build/b.txt", "d/c.log", "d/keep.txt", "d/sub/x.txt"] {
-            let p = dir.path().join(name);
-            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-            std::fs::write(p, "x").unwrap();
-        }
+        create(dir.path(), &["d/a.txt", "d/build/b.txt", "d/c.log", "d/keep.txt", "d/sub/x.txt"]);
         std::fs::write(dir.path().join("d/.gitignore"), "build/\n*.log\n").unwrap();
         std::fs::write(dir.path().join("d/sub/.ignore"), "x.txt\n").unwrap();
         let (names, excluded) = found(dir.path(), &["d"], &Filter::default());
@@ -425,11 +426,7 @@ mod tests {
     #[test]
     fn exclusion_globs_apply_to_walks_and_named_files() {
         let dir = tempfile::tempdir().unwrap();
-        for name in ["d/a.txt", "d/drafts/b.txt", "d/c.md", "e/drafts/f.txt"] {
-            let p = dir.path().join(name);
-            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-            std::fs::write(p, "x").unwrap();
-        }
+        create(dir.path(), &["d/a.txt", "d/drafts/b.txt", "d/c.md", "e/drafts/f.txt"]);
         let filter = Filter::new(true, &["drafts/".to_string(), "*.md".to_string()]).unwrap();
         assert_eq!(found(dir.path(), &["d"], &filter), (vec!["d/a.txt".to_string()], 2));
         // Named explicitly: the file itself or a directory above it.

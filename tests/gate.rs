@@ -330,6 +330,9 @@ fn missing_baseline_is_an_error_naming_it() {
     let o = dir.scan(&["--update-baseline", "a.txt"]);
     assert_code(&o, 2);
     assert!(stderr(&o).contains("--baseline"), "{}", stderr(&o));
+    let o = dir.scan(&["--baseline", "missing/base.json", "--update-baseline", "a.txt"]);
+    assert_code(&o, 2);
+    assert_line(&o, "doublet: missing/base.json: cannot write the baseline: no such file or directory");
 }
 
 #[test]
