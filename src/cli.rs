@@ -2,18 +2,33 @@
 //! library parameters, validated once.
 
 use std::ffi::OsString;
+use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum, ValueHint};
 
+use doublet::gate::{FailOn, Gate};
 use doublet::lsh::Banding;
 use doublet::scan::{self, Method, Params};
+
+/// Exit status and gates, for `--help` of the command and of `scan`.
+const EXIT_STATUS: &str = "\
+Exit status:
+  0  no gate tripped (by default: nothing found)
+  1  a gate tripped: more findings counted by --fail-on (default any: every finding, and layout
+     breaks with --check breaks) than --max-findings (default 0), or more duplicated bytes
+     than --max-duplicated percent; findings in the --baseline are not counted
+  2  an error happened (also when other files were scanned fine); it wins over 1
+
+Settings are read from doublet.toml, found upward from the working directory (--config FILE
+names one, --no-config ignores it): one key per scan option, its long name; the command line
+wins, and lists (paths, check, exclude) add up. `doublet config --show` shows them.";
 
 #[derive(Parser, Debug)]
 #[command(
     name = "doublet",
     version,
     about = "Find duplicate and near-duplicate passages in text and say exactly where every copy is",
-    after_help = "Exit status: 0 no duplicates, 1 duplicates found, 2 an error happened."
+    after_help = EXIT_STATUS
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -24,9 +39,44 @@ pub struct Cli {
 pub enum Command {
     /// Scan files, directories (recursively) and standard input (`-`) for
     /// repeated paragraphs and blocks of paragraphs.
-    #[command(after_help = "Exit status: 0 no duplicates, 1 duplicates found, 2 an error happened \
-        (also when other files were scanned fine).")]
-    Scan(ScanArgs),
+    // Options may come twice, from doublet.toml and the command line: the
+    // later (the command line's) wins; lists add up.
+    #[command(after_help = EXIT_STATUS, args_override_self = true)]
+    Scan(Box<ScanArgs>),
+    /// Show the settings a scan would use and where each comes from
+    /// (default, FILE:LINE of doublet.toml, command line).
+    Config(ConfigArgs),
+    /// Print a shell completion script to standard output.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) to standard output.
+    Man,
+}
+
+#[derive(Args, Debug)]
+pub struct ConfigArgs {
+    /// Print the resolved settings.
+    #[arg(long, required = true)]
+    pub show: bool,
+
+    /// Scan options and paths, as `doublet scan` takes them (including
+    /// --config and --no-config).
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "SCAN ARGS")]
+    pub args: Vec<OsString>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailOnArg {
+    /// Exact findings only.
+    Exact,
+    /// Exact and near findings.
+    Near,
+    /// Every finding: also containment, passage, and layout breaks with --check breaks.
+    Any,
+    /// Findings never fail the run (--max-duplicated still does).
+    None,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -74,12 +124,57 @@ pub enum MethodArg {
 #[derive(Args, Debug)]
 pub struct ScanArgs {
     /// Files or directories to scan; `-` reads standard input.
-    #[arg(required = true, value_name = "PATH")]
+    #[arg(required = true, value_name = "PATH", value_hint = ValueHint::AnyPath)]
     pub paths: Vec<OsString>,
 
     /// Report format.
     #[arg(short, long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+
+    /// Write the report to FILE (atomically: the old file stays whole until
+    /// the new one is complete); `-` is standard output.
+    #[arg(short, long, value_name = "FILE", default_value = "-", value_hint = ValueHint::FilePath)]
+    pub output: PathBuf,
+
+    /// Which findings count for the exit status.
+    #[arg(long, value_enum, default_value_t = FailOnArg::Any, value_name = "KINDS")]
+    pub fail_on: FailOnArg,
+
+    /// Exit 1 only when more than N findings count.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub max_findings: usize,
+
+    /// Exit 1 when more than PERCENT of the scanned bytes are duplicated,
+    /// whatever the number of findings.
+    #[arg(long, value_name = "PERCENT", value_parser = percent)]
+    pub max_duplicated: Option<f64>,
+
+    /// Accepted findings: those in FILE are left out of the report and the
+    /// exit status (and counted in the summary).
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub baseline: Option<PathBuf>,
+
+    /// Write every current finding to the --baseline file, and exit 0.
+    #[arg(long, requires = "baseline")]
+    pub update_baseline: bool,
+
+    /// Leave out paths matching GLOB (gitignore style: `*.log`, `drafts/`,
+    /// `docs/old/**`), walked or named; repeatable.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+
+    /// Scan files that .gitignore, .ignore and .git/info/exclude leave out.
+    #[arg(long)]
+    pub no_ignore: bool,
+
+    /// Read settings from FILE instead of the doublet.toml found upward from
+    /// the working directory.
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub config: Option<PathBuf>,
+
+    /// Read no doublet.toml.
+    #[arg(long, conflicts_with = "config")]
+    pub no_config: bool,
 
     /// Minimum Jaccard similarity of two paragraphs' shingle sets, verified
     /// exactly, for a near-duplicate.
@@ -159,7 +254,27 @@ pub struct ScanArgs {
     pub color: Color,
 }
 
+/// A percentage from 0 to 100.
+fn percent(s: &str) -> Result<f64, String> {
+    match s.trim_end_matches('%').parse::<f64>() {
+        Ok(p) if (0.0..=100.0).contains(&p) => Ok(p),
+        Ok(_) => Err("must be between 0 and 100".into()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
 impl ScanArgs {
+    /// The gates of the run.
+    pub fn gate(&self) -> Gate {
+        let fail_on = match self.fail_on {
+            FailOnArg::Exact => FailOn::Exact,
+            FailOnArg::Near => FailOn::Near,
+            FailOnArg::Any => FailOn::Any,
+            FailOnArg::None => FailOn::None,
+        };
+        Gate { fail_on, max_findings: self.max_findings, max_duplicated: self.max_duplicated }
+    }
+
     /// The library parameters, validated.
     pub fn params(&self) -> Result<Params, String> {
         let p = Params {

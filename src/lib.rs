@@ -29,9 +29,12 @@
 //! assert_eq!(block.occurrences[0].line_start, 3);
 //! ```
 
+pub mod atomic;
+pub mod baseline;
 pub mod blocks;
 pub mod breaks;
 pub mod cluster;
+pub mod gate;
 pub mod location;
 pub mod lsh;
 pub mod minhash;

@@ -1,34 +1,104 @@
-//! The `doublet` command: parse arguments, run the library, print, and map
-//! the outcome to an exit status (0 nothing found, 1 found, 2 error).
+//! The `doublet` command: parse arguments (with doublet.toml's settings in
+//! front), run the library, write the report, and map the gates' verdict to
+//! an exit status (0 no gate tripped, 1 a gate tripped, 2 an error).
 
+use std::ffi::OsString;
 use std::io::{self, IsTerminal, Write};
+use std::path::Path;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
+use doublet::baseline::Baseline;
 use doublet::report::{self, Csv, Github, Html, Json, Line, Markdown, Report, Sarif, Text};
-use doublet::scan;
-use doublet::source::{self, Input, Severity};
+use doublet::scan::{self, ScanResult};
+use doublet::source::{self, io_message, Diagnostic, Filter, Input, Severity};
 
 mod cli;
+mod config;
 mod progress;
 
 use cli::{Cli, Color, Command, Format, ScanArgs};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let argv: Vec<OsString> = std::env::args_os().collect();
+    let mut resolved = None;
+    let argv = match argv.get(1).and_then(|a| a.to_str()) {
+        Some("scan") => match config::resolve(&argv[2..]) {
+            Ok(r) => resolved.insert(r).argv.clone(),
+            Err(e) => return fail(&e),
+        },
+        _ => argv,
+    };
+    let cli = Cli::parse_from(argv);
     match cli.command {
-        Command::Scan(args) => run_scan(&args),
+        Command::Scan(args) => run_scan(&args, resolved.as_ref()),
+        Command::Config(args) => match config::resolve(&args.args) {
+            Ok(r) => finish_stdout(|out| r.show(out)),
+            Err(e) => fail(&e),
+        },
+        Command::Completions { shell } => finish_stdout(|out| {
+            clap_complete::generate(shell, &mut Cli::command(), "doublet", out);
+            Ok(())
+        }),
+        Command::Man => finish_stdout(man),
     }
 }
 
-fn run_scan(args: &ScanArgs) -> ExitCode {
+/// Prints an error and gives exit status 2.
+fn fail(message: &str) -> ExitCode {
+    eprintln!("doublet: {message}");
+    ExitCode::from(2)
+}
+
+/// Runs `write` on buffered stdout; a closed pipe is not an error.
+fn finish_stdout(write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> ExitCode {
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    match write(&mut out).and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => fail(&format!("writing to standard output: {e}")),
+    }
+}
+
+/// One manual page: the command, then the options of each subcommand under
+/// its own heading.
+fn man(out: &mut dyn Write) -> io::Result<()> {
+    let cmd = Cli::command();
+    clap_mangen::Man::new(cmd.clone()).render(out)?;
+    for sub in cmd.get_subcommands().filter(|s| s.get_arguments().next().is_some()) {
+        // clap takes headings as static strings; this one lives until the
+        // process, which prints the page and exits, ends.
+        let heading: &'static str = Box::leak(format!("{} options", sub.get_name()).into_boxed_str());
+        // Built first, so that `--help` is there to take the heading too.
+        let mut sub = sub.clone();
+        sub.build();
+        let sub = sub.mut_args(|a| a.help_heading(heading));
+        clap_mangen::Man::new(sub).render_options_section(out)?;
+    }
+    Ok(())
+}
+
+fn run_scan(args: &ScanArgs, resolved: Option<&config::Resolved>) -> ExitCode {
+    let blame = |e: &str| resolved.map_or_else(|| e.to_string(), |r| r.blame(e));
     let params = match args.params() {
         Ok(p) => p,
-        Err(e) => {
-            eprintln!("doublet: {e}");
-            return ExitCode::from(2);
-        }
+        Err(e) => return fail(&blame(&e)),
+    };
+    let filter = match Filter::new(!args.no_ignore, &args.exclude) {
+        Ok(f) => f,
+        Err(e) => return fail(&blame(&e)),
+    };
+    let gate = args.gate();
+    // Read before scanning: a bad baseline should not cost a scan.
+    let baseline = match &args.baseline {
+        Some(path) if !args.update_baseline => match Baseline::read(path) {
+            Ok(b) => Some(b),
+            Err(e) if !path.exists() => return fail(&format!("{e} (write it with --update-baseline)")),
+            Err(e) => return fail(&e),
+        },
+        _ => None,
     };
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(n) = args.threads {
@@ -36,28 +106,74 @@ fn run_scan(args: &ScanArgs) -> ExitCode {
     }
     let pool = match pool.build() {
         Ok(p) => p,
-        Err(e) => {
-            eprintln!("doublet: cannot start worker threads: {e}");
-            return ExitCode::from(2);
-        }
+        Err(e) => return fail(&format!("cannot start worker threads: {e}")),
     };
     let inputs: Vec<Input> = args.paths.iter().map(|p| Input::parse(p)).collect();
     let progress = progress::Progress::new(args.quiet);
-    let result = pool.install(|| {
-        let (sources, diagnostics) = source::discover(&inputs);
-        scan::scan(sources, diagnostics, &params, &progress)
+    let mut result = pool.install(|| {
+        let found = source::discover_filtered(&inputs, &filter);
+        let mut result = scan::scan(found.sources, found.diagnostics, &params, &progress);
+        result.summary.excluded = found.excluded;
+        result
     });
     progress.finish();
+
+    if let (Some(path), true) = (&args.baseline, args.update_baseline) {
+        let written = doublet::atomic::write_file(path, |w| w.write_all(Baseline::of(&result).to_json().as_bytes()));
+        match written {
+            Ok(()) => {
+                let n = result.findings.len();
+                let what = format!("baseline written: {n} accepted {}", if n == 1 { "finding" } else { "findings" });
+                result.diagnostics.push(Diagnostic::note(path.display().to_string(), what));
+            }
+            Err(e) => return fail(&format!("{}: cannot write the baseline: {}", path.display(), io_message(&e))),
+        }
+    }
+    if let (Some(b), Some(path)) = (&baseline, &args.baseline) {
+        let applied = b.apply(&mut result);
+        if applied.gone > 0 {
+            let n = applied.gone;
+            let what = if n == 1 { "accepted finding no longer occurs" } else { "accepted findings no longer occur" };
+            result.diagnostics.push(Diagnostic::note(path.display().to_string(), format!("{n} {what}")));
+        }
+    }
 
     for d in &result.diagnostics {
         if d.severity == Severity::Error || !args.quiet {
             eprintln!("doublet: {d}");
         }
     }
+    if let Err(code) = write_report(args, &result) {
+        return code;
+    }
+    let trips = gate.check(&result);
+    if !args.quiet {
+        eprintln!("doublet: {}", report::summary_line(&result));
+        if !args.update_baseline {
+            for t in &trips {
+                eprintln!("doublet: gate tripped: {t}");
+            }
+        }
+    }
+    if result.has_errors() {
+        ExitCode::from(2)
+    } else if args.update_baseline || trips.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+/// Writes the report to stdout or, atomically, to `--output`; the error is
+/// the exit status to end with (a closed stdout ends quietly with 0).
+fn write_report(args: &ScanArgs, result: &ScanResult) -> Result<(), ExitCode> {
+    let to_stdout = args.output == Path::new("-");
     let color = match args.color {
         Color::Always => true,
         Color::Never => false,
-        Color::Auto => io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        Color::Auto => {
+            to_stdout && io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
     };
     let reporter: Box<dyn Report> = match args.format {
         Format::Text => Box::new(Text { color }),
@@ -69,25 +185,15 @@ fn run_scan(args: &ScanArgs) -> ExitCode {
         Format::Github => Box::new(Github),
         Format::Line => Box::new(Line),
     };
+    if !to_stdout {
+        return doublet::atomic::write_file(&args.output, |w| reporter.write(result, w))
+            .map_err(|e| fail(&format!("{}: cannot write the report: {}", args.output.display(), io_message(&e))));
+    }
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
-    let written = reporter.write(&result, &mut out).and_then(|()| out.flush());
-    match written {
-        Ok(()) => {}
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("doublet: writing the report: {e}");
-            return ExitCode::from(2);
-        }
-    }
-    if !args.quiet {
-        eprintln!("doublet: {}", report::summary_line(&result));
-    }
-    if result.has_errors() {
-        ExitCode::from(2)
-    } else if !result.found_anything() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
+    match reporter.write(result, &mut out).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Err(ExitCode::SUCCESS),
+        Err(e) => Err(fail(&format!("writing the report: {e}"))),
     }
 }

@@ -10,11 +10,21 @@
 //! a note. A FIFO named explicitly is read from whatever writer is connected;
 //! with none connected it reads as empty instead of waiting forever. The same
 //! file reached twice (named twice, or through a link) is scanned once.
+//!
+//! A walk honours `.gitignore`, `.ignore` and `.git/info/exclude` files (in
+//! the walked directories and their parents, inside a git checkout or not),
+//! so build output and vendored copies are not reported as duplicates.
+//! Exclusion globs ([`Filter`]) leave out walked paths and paths named
+//! explicitly alike; they are counted, not listed.
 
 use std::collections::HashMap;
 use std::fmt;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use ignore::overrides::{Override, OverrideBuilder};
 
 /// An input named on the command line.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -88,10 +98,69 @@ impl Diagnostic {
     }
 }
 
-/// Expands `inputs` into the files to scan, in a deterministic order.
+/// What discovery leaves out besides hidden files.
+#[derive(Clone, Debug)]
+pub struct Filter {
+    /// Honour `.gitignore`, `.ignore` and `.git/info/exclude` in walks.
+    pub ignore_files: bool,
+    /// Gitignore-style globs of paths to leave out, matched against the path
+    /// as it is reported (a glob without `/` matches a name at any depth) and
+    /// against every directory above it.
+    excludes: Arc<Override>,
+}
+
+impl Default for Filter {
+    fn default() -> Self {
+        Self { ignore_files: true, excludes: Arc::new(Override::empty()) }
+    }
+}
+
+impl Filter {
+    /// A filter with these exclusion globs; the error names the bad glob.
+    pub fn new(ignore_files: bool, excludes: &[String]) -> Result<Self, String> {
+        let mut b = OverrideBuilder::new(".");
+        for glob in excludes {
+            b.add(&format!("!{glob}")).map_err(|e| format!("--exclude {glob}: {}", walk_error(&e).1))?;
+        }
+        let excludes = b.build().map_err(|e| format!("--exclude: {}", walk_error(&e).1))?;
+        Ok(Self { ignore_files, excludes: Arc::new(excludes) })
+    }
+
+    /// Whether `path`, or a directory above it, is excluded by a glob.
+    pub fn excludes(&self, path: &Path, is_dir: bool) -> bool {
+        if self.excludes.is_empty() {
+            return false;
+        }
+        self.excludes.matched(path, is_dir).is_ignore()
+            || path
+                .ancestors()
+                .skip(1)
+                .filter(|a| !a.as_os_str().is_empty())
+                .any(|a| self.excludes.matched(a, true).is_ignore())
+    }
+}
+
+/// The files to scan, what to tell about the others, and how many paths
+/// exclusion globs left out.
+#[derive(Debug, Default)]
+pub struct Discovery {
+    pub sources: Vec<Source>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub excluded: usize,
+}
+
+/// Expands `inputs` into the files to scan, in a deterministic order, with
+/// the default [`Filter`].
 pub fn discover(inputs: &[Input]) -> (Vec<Source>, Vec<Diagnostic>) {
+    let d = discover_filtered(inputs, &Filter::default());
+    (d.sources, d.diagnostics)
+}
+
+/// Expands `inputs` into the files to scan, leaving out what `filter` says.
+pub fn discover_filtered(inputs: &[Input], filter: &Filter) -> Discovery {
     let mut sources = Vec::new();
     let mut diags = Vec::new();
+    let excluded = Arc::new(AtomicUsize::new(0));
     let mut seen: HashMap<(u64, u64), String> = HashMap::new();
     let mut stdin_seen = false;
     let mut add = |path: PathBuf,
@@ -129,8 +198,12 @@ pub fn discover(inputs: &[Input]) -> (Vec<Source>, Vec<Diagnostic>) {
                 continue;
             }
         };
+        if filter.excludes(path, meta.is_dir()) {
+            excluded.fetch_add(1, Ordering::Relaxed);
+            continue;
+        }
         if meta.is_dir() {
-            for (p, m) in walk(path, &mut diags) {
+            for (p, m) in walk(path, filter, &excluded, &mut diags) {
                 add(p, &m, false, &mut sources, &mut diags);
             }
         } else if meta.is_file() {
@@ -141,17 +214,37 @@ pub fn discover(inputs: &[Input]) -> (Vec<Source>, Vec<Diagnostic>) {
             diags.push(Diagnostic::note(path.display().to_string(), "not a regular file, skipped"));
         }
     }
-    (sources, diags)
+    let excluded = excluded.load(Ordering::Relaxed);
+    Discovery { sources, diagnostics: diags, excluded }
 }
 
-/// Regular files below `root`, sorted by path; problems go to `diags`.
-fn walk(root: &Path, diags: &mut Vec<Diagnostic>) -> Vec<(PathBuf, std::fs::Metadata)> {
+/// Regular files below `root`, sorted by path; problems go to `diags`,
+/// paths left out by exclusion globs are counted in `excluded`.
+fn walk(
+    root: &Path,
+    filter: &Filter,
+    excluded: &Arc<AtomicUsize>,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<(PathBuf, std::fs::Metadata)> {
     let mut files = Vec::new();
+    let (globs, count) = (Arc::clone(&filter.excludes), Arc::clone(excluded));
     let walker = ignore::WalkBuilder::new(root)
         .standard_filters(false)
         .hidden(true)
+        .ignore(filter.ignore_files)
+        .git_ignore(filter.ignore_files)
+        .git_exclude(filter.ignore_files)
+        .parents(filter.ignore_files)
+        .require_git(false)
         .follow_links(true)
         .sort_by_file_name(|a, b| a.cmp(b))
+        .filter_entry(move |e| {
+            let out = e.depth() > 0 && globs.matched(e.path(), e.file_type().is_some_and(|t| t.is_dir())).is_ignore();
+            if out {
+                count.fetch_add(1, Ordering::Relaxed);
+            }
+            !out
+        })
         .build();
     for entry in walker {
         let entry = match entry {
@@ -286,14 +379,19 @@ fn read_fifo(path: &Path) -> io::Result<Vec<u8>> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn walk_is_sorted_and_skips_hidden() {
-        let dir = tempfile::tempdir().unwrap();
-        for name in ["b.txt", "a.txt", ".hidden.txt", "sub/c.txt", ".git/x"] {
-            let p = dir.path().join(name);
+    /// Files `names` (relative, with their directories) below `dir`.
+    fn create(dir: &Path, names: &[&str]) {
+        for name in names {
+            let p = dir.join(name);
             std::fs::create_dir_all(p.parent().unwrap()).unwrap();
             std::fs::write(p, "x").unwrap();
         }
+    }
+
+    #[test]
+    fn walk_is_sorted_and_skips_hidden() {
+        let dir = tempfile::tempdir().unwrap();
+        create(dir.path(), &["b.txt", "a.txt", ".hidden.txt", "sub/c.txt", ".git/x"]);
         let (sources, diags) = discover(&[Input::Path(dir.path().to_path_buf())]);
         assert!(diags.is_empty(), "{diags:?}");
         let names: Vec<_> = sources
@@ -301,6 +399,39 @@ mod tests {
             .map(|s| s.name.strip_prefix(&dir.path().display().to_string()).unwrap().to_string())
             .collect();
         assert_eq!(names, vec!["/a.txt", "/b.txt", "/sub/c.txt"]);
+    }
+
+    /// Names below `dir` of the files discovered from `inputs` (relative to
+    /// `dir`), and the excluded count.
+    fn found(dir: &Path, inputs: &[&str], filter: &Filter) -> (Vec<String>, usize) {
+        let inputs: Vec<Input> = inputs.iter().map(|i| Input::Path(dir.join(i))).collect();
+        let d = discover_filtered(&inputs, filter);
+        assert!(d.diagnostics.is_empty(), "{:?}", d.diagnostics);
+        let prefix = format!("{}/", dir.display());
+        (d.sources.iter().map(|s| s.name.strip_prefix(&prefix).unwrap().to_string()).collect(), d.excluded)
+    }
+
+    #[test]
+    fn ignore_files_are_honoured_outside_a_git_checkout() {
+        let dir = tempfile::tempdir().unwrap();
+        create(dir.path(), &["d/a.txt", "d/build/b.txt", "d/c.log", "d/keep.txt", "d/sub/x.txt"]);
+        std::fs::write(dir.path().join("d/.gitignore"), "build/\n*.log\n").unwrap();
+        std::fs::write(dir.path().join("d/sub/.ignore"), "x.txt\n").unwrap();
+        let (names, excluded) = found(dir.path(), &["d"], &Filter::default());
+        assert_eq!((names, excluded), (vec!["d/a.txt".to_string(), "d/keep.txt".to_string()], 0));
+        let all = Filter::new(false, &[]).unwrap();
+        assert_eq!(found(dir.path(), &["d"], &all).0.len(), 5);
+    }
+
+    #[test]
+    fn exclusion_globs_apply_to_walks_and_named_files() {
+        let dir = tempfile::tempdir().unwrap();
+        create(dir.path(), &["d/a.txt", "d/drafts/b.txt", "d/c.md", "e/drafts/f.txt"]);
+        let filter = Filter::new(true, &["drafts/".to_string(), "*.md".to_string()]).unwrap();
+        assert_eq!(found(dir.path(), &["d"], &filter), (vec!["d/a.txt".to_string()], 2));
+        // Named explicitly: the file itself or a directory above it.
+        assert_eq!(found(dir.path(), &["e/drafts/f.txt", "d/c.md", "d/a.txt"], &filter), (vec!["d/a.txt".into()], 2));
+        assert!(Filter::new(true, &["a[".to_string()]).unwrap_err().starts_with("--exclude a[: "));
     }
 
     #[test]

@@ -94,6 +94,8 @@ pub fn summary(result: &ScanResult) -> Value {
         "duplicated_percent": round(s.duplicated_percent()),
         "errors": s.errors,
         "skipped": s.skipped,
+        "accepted": s.accepted,
+        "excluded": s.excluded,
         "timings": timings,
         "memory": memory,
         "elapsed": round(s.elapsed),

@@ -119,8 +119,17 @@ pub(crate) fn counts(s: &Summary) -> String {
         }
     }
     let breaks = if s.breaks > 0 { format!(", {}", plural(s.breaks, "break", "breaks")) } else { String::new() };
+    // What a baseline or exclusion globs left out, when they did.
+    let mut left_out = Vec::new();
+    if s.accepted > 0 {
+        left_out.push(format!("{} accepted by the baseline", plural(s.accepted, "finding", "findings")));
+    }
+    if s.excluded > 0 {
+        left_out.push(format!("{} excluded", plural(s.excluded, "path", "paths")));
+    }
+    let left_out = if left_out.is_empty() { String::new() } else { format!("; {}", left_out.join(", ")) };
     format!(
-        "{}, {}, {} scanned; {} ({}){breaks}, {:.1}% duplicated",
+        "{}, {}, {} scanned; {} ({}){breaks}, {:.1}% duplicated{left_out}",
         plural(s.files, "file", "files"),
         plural(s.paragraphs, "paragraph", "paragraphs"),
         human_bytes(s.bytes),

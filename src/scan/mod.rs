@@ -194,7 +194,7 @@ impl Observer for Silent {}
 /// Exact: every paragraph of every occurrence has the same normalized text;
 /// near: similar blocks of whole paragraphs; containment and passage: parts
 /// of paragraphs ([`crate::passages`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     Exact,
@@ -315,6 +315,10 @@ pub struct Summary {
     pub duplicated_bytes: u64,
     pub errors: usize,
     pub skipped: usize,
+    /// Findings left out because a baseline accepts them.
+    pub accepted: usize,
+    /// Paths left out by exclusion globs.
+    pub excluded: usize,
     /// Seconds per stage, in pipeline order.
     pub timings: Vec<(&'static str, f64)>,
     /// Resident memory of the process at the end of each stage and its peak
@@ -324,6 +328,17 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// Sets the finding counts and duplicated bytes from `findings`.
+    fn count(&mut self, findings: &[Finding], files: usize) {
+        let of = |kind: Kind| findings.iter().filter(|f| f.kind == kind).count();
+        self.findings = findings.len();
+        self.exact_findings = of(Kind::Exact);
+        self.near_findings = of(Kind::Near);
+        self.containment_findings = of(Kind::Containment);
+        self.passage_findings = of(Kind::Passage);
+        self.duplicated_bytes = duplicated_bytes(findings, files);
+    }
+
     /// Duplicated bytes as a percentage of scanned bytes.
     pub fn duplicated_percent(&self) -> f64 {
         if self.bytes == 0 {
@@ -364,6 +379,19 @@ impl ScanResult {
     /// when they were asked for.
     pub fn found_anything(&self) -> bool {
         !self.findings.is_empty() || !self.breaks.is_empty()
+    }
+
+    /// Keeps only the findings for which `keep` holds, numbers them again
+    /// from 1 and counts them again (kinds and duplicated bytes); returns
+    /// how many were left out.
+    pub fn retain_findings(&mut self, mut keep: impl FnMut(&Finding) -> bool) -> usize {
+        let before = self.findings.len();
+        self.findings.retain(|f| keep(f));
+        for (i, f) in self.findings.iter_mut().enumerate() {
+            f.id = i + 1;
+        }
+        self.summary.count(&self.findings, self.files.len());
+        before - self.findings.len()
     }
 
     /// Whether any path could not be scanned.
@@ -807,10 +835,9 @@ pub fn scan(
     for (i, f) in findings.iter_mut().enumerate() {
         f.id = i + 1;
     }
-    let duplicated_bytes = duplicated_bytes(&findings, files.len());
     lap("locate", &mut t);
 
-    let summary = Summary {
+    let mut summary = Summary {
         files: files.len(),
         bytes: files.iter().map(|f| f.bytes).sum(),
         paragraphs: files.iter().map(|f| f.spans.len()).sum(),
@@ -819,19 +846,15 @@ pub fn scan(
         sketched: reps.len(),
         candidate_pairs: pairs.len(),
         verified_pairs: verified.len(),
-        findings: findings.len(),
         breaks: files.iter().map(|f| f.breaks.len()).sum(),
-        exact_findings: findings.iter().filter(|f| f.kind == Kind::Exact).count(),
-        near_findings: findings.iter().filter(|f| f.kind == Kind::Near).count(),
-        containment_findings: findings.iter().filter(|f| f.kind == Kind::Containment).count(),
-        passage_findings: findings.iter().filter(|f| f.kind == Kind::Passage).count(),
-        duplicated_bytes,
         errors: diagnostics.iter().filter(|d| d.severity == source::Severity::Error).count(),
         skipped,
         timings,
         memory,
         elapsed: started.elapsed().as_secs_f64(),
+        ..Summary::default()
     };
+    summary.count(&findings, files.len());
     let file_infos = files
         .iter()
         .map(|f| FileInfo {
