@@ -34,6 +34,7 @@ pub mod breaks;
 pub mod cluster;
 pub mod location;
 pub mod lsh;
+pub mod markdown;
 pub mod minhash;
 pub mod normalize;
 pub mod ocr;
