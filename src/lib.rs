@@ -30,11 +30,14 @@
 //! ```
 
 pub mod blocks;
+pub mod boilerplate;
 pub mod breaks;
 pub mod cluster;
+pub mod layout;
 pub mod location;
 pub mod lsh;
 pub mod markdown;
+pub mod markers;
 pub mod minhash;
 pub mod normalize;
 pub mod ocr;

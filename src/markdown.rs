@@ -239,10 +239,16 @@ mod tests {
         let doc = "Text.\n\n    indented code\n    more\n\n<div>\nblock html\n</div>\n\n\
                    <!-- a comment -->\n\n[ref]: https://example.com \"Title\"\n\nEnd.\n";
         assert_eq!(raw(doc), vec!["Text.", "End."]);
-        let skipped: Vec<&str> = blocks(doc.as_bytes()).skipped.iter().map(|s| doc[s.start..s.end].trim_end()).collect();
+        let skipped: Vec<&str> =
+            blocks(doc.as_bytes()).skipped.iter().map(|s| doc[s.start..s.end].trim_end()).collect();
         assert_eq!(
             skipped,
-            vec!["indented code\n    more", "<div>\nblock html\n</div>", "<!-- a comment -->", "[ref]: https://example.com \"Title\""]
+            vec![
+                "indented code\n    more",
+                "<div>\nblock html\n</div>",
+                "<!-- a comment -->",
+                "[ref]: https://example.com \"Title\""
+            ]
         );
     }
 
@@ -276,7 +282,8 @@ mod tests {
 
     #[test]
     fn markup_is_blanked_text_kept() {
-        let doc = "> **Note** see [the rules](https://x.example/rules \"t\") and `code` <!-- hidden --> ![alt](i.png)\n";
+        let doc =
+            "> **Note** see [the rules](https://x.example/rules \"t\") and `code` <!-- hidden --> ![alt](i.png)\n";
         assert_eq!(prose(doc), vec!["Note see the rules and code alt"]);
         let b = blocks(doc.as_bytes());
         // The range is the raw file's, from the first to the last text byte.
@@ -304,7 +311,9 @@ mod tests {
 
     #[test]
     fn markdown_extensions() {
-        for (name, want) in [("a.md", true), ("b.MD", true), ("c.markdown", true), ("d.mdx", true), ("e.txt", false), ("md", false)] {
+        for (name, want) in
+            [("a.md", true), ("b.MD", true), ("c.markdown", true), ("d.mdx", true), ("e.txt", false), ("md", false)]
+        {
             assert_eq!(is_markdown(Path::new(name)), want, "{name}");
         }
     }
