@@ -48,10 +48,14 @@ enum Marker {
 /// Markdown file, sorted by start), only markers inside a comment count.
 pub fn ignored(data: &[u8], comments: Option<&[Span]>) -> Ignored {
     let mut out = Ignored::default();
+    let finder = memmem::Finder::new(PREFIX);
+    // Most files hold no marker: one pass of a substring search decides.
+    if finder.find(data).is_none() {
+        return out;
+    }
     // Lines of the starts still open, innermost last.
     let mut open: Vec<usize> = Vec::new();
     let mut current: Option<Span> = None;
-    let finder = memmem::Finder::new(PREFIX);
     let mut pos = 0usize;
     let mut line = 1usize;
     while pos < data.len() {
