@@ -241,6 +241,11 @@ pub struct ScanArgs {
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub memory_limit: Option<u64>,
 
+    /// Leave out of matching what this regular expression matches inside a
+    /// paragraph (bylines, mastheads); `^`/`$` match at every line. Repeatable.
+    #[arg(long = "ignore-pattern", value_name = "REGEX")]
+    pub ignore_patterns: Vec<String>,
+
     /// Worker threads (default: one per core).
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,
@@ -293,6 +298,7 @@ impl ScanArgs {
             binary: self.binary,
             check_breaks: self.check.contains(&Check::Breaks),
             ocr: !self.strict,
+            ignore_patterns: self.ignore_patterns.clone(),
             ..Params::default()
         };
         let p = match self.memory_limit {

@@ -14,7 +14,10 @@
 //! with one-permutation MinHash ([`minhash`]) or SimHash ([`simhash`]), paired
 //! by LSH banding ([`lsh`]), verified by exact Jaccard ([`verify`]), and the
 //! matched paragraphs are merged into maximal repeated blocks ([`blocks`]).
-//! [`scan`] runs it all and [`report`] writes the result.
+//! [`scan`] runs it all and [`report`] writes the result. What of a file
+//! takes part at all is decided first by [`layout`]: the prose of Markdown
+//! files ([`markdown`]), inline ignore markers ([`markers`]) and the
+//! `--ignore-pattern`s ([`boilerplate`]).
 //!
 //! ```
 //! use doublet::scan::{scan_texts, Kind, Params};
@@ -32,11 +35,15 @@
 pub mod atomic;
 pub mod baseline;
 pub mod blocks;
+pub mod boilerplate;
 pub mod breaks;
 pub mod cluster;
 pub mod gate;
+pub mod layout;
 pub mod location;
 pub mod lsh;
+pub mod markdown;
+pub mod markers;
 pub mod minhash;
 pub mod normalize;
 pub mod ocr;

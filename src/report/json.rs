@@ -62,6 +62,7 @@ pub fn begin(result: &ScanResult) -> Value {
             "binary": p.binary,
             "ocr_floor": p.ocr_floor(),
             "check_breaks": p.check_breaks,
+            "ignore_patterns": p.ignore_patterns,
             "normalization": crate::normalize::VERSION,
         }
     })

@@ -9,8 +9,11 @@ use xxhash_rust::xxh3::{xxh3_128, xxh3_64};
 
 use super::texts::Texts;
 use super::{Break, Params};
+use crate::boilerplate::Patterns;
 use crate::breaks;
+use crate::layout;
 use crate::location;
+use crate::markdown;
 use crate::normalize;
 use crate::ocr;
 use crate::segment::{self, Span};
@@ -47,6 +50,13 @@ pub(super) struct Analyzed {
     pub(super) breaks: Vec<Break>,
     /// The OCR blocks that are the paragraphs of an OCR file.
     pub(super) blocks: Option<Vec<ocr::Block>>,
+    /// `fenced[i]`: text left out of matching stands before paragraph `i`
+    /// ([`crate::layout`]); no block runs across it.
+    pub(super) fenced: Vec<bool>,
+    /// Bytes blanked before normalization (Markdown markup, pattern matches).
+    pub(super) masks: Vec<Span>,
+    /// Notes about the file's ignore markers.
+    pub(super) notes: Vec<Diagnostic>,
 }
 
 /// Paragraphs per parallel batch inside one file.
@@ -91,7 +101,7 @@ fn long_enough(text: &str, params: &Params) -> bool {
 
 /// Reads and analyzes one source, its paragraphs in parallel batches; a
 /// skipped or unreadable source becomes a diagnostic.
-pub(super) fn analyze(src: Source, params: &Params) -> Result<Analyzed, Diagnostic> {
+pub(super) fn analyze(src: Source, params: &Params, patterns: &Patterns) -> Result<Analyzed, Diagnostic> {
     let data = source::read(&src).map_err(|e| Diagnostic::error(&src.name, source::io_message(&e)))?;
     if !params.binary && source::looks_binary(&data) {
         return Err(Diagnostic::note(
@@ -104,21 +114,30 @@ pub(super) fn analyze(src: Source, params: &Params) -> Result<Analyzed, Diagnost
         source::Origin::File { path, .. } => Some(path.as_path()),
         _ => None,
     };
-    let blocks = match ocr::detect(path, &data) {
+    let mut blocks = match ocr::detect(path, &data) {
         Some(format) => Some(ocr::parse(format, &data).map_err(|e| Diagnostic::error(&src.name, e.to_string()))?),
         None => None,
     };
-    let spans = match &blocks {
-        Some(blocks) => blocks.iter().map(|b| Span { start: b.start, end: b.end }).collect(),
+    let (spans, fenced, masks, notes, ocr_texts) = match blocks.as_mut() {
+        Some(blocks) => {
+            let (fenced, notes, texts) = layout::lay_out_ocr(&data, blocks, patterns);
+            (blocks.iter().map(|b| Span { start: b.start, end: b.end }).collect(), fenced, Vec::new(), notes, texts)
+        }
         None => {
             let mode = if params.lines { segment::Mode::Lines } else { segment::Mode::Blocks };
-            segment::paragraphs(&data, mode)
+            let l = layout::lay_out_text(&data, is_markdown(&src), mode, patterns);
+            (l.spans, l.fenced, l.masks, l.notes, None)
         }
     };
+    let notes: Vec<Diagnostic> =
+        notes.into_iter().map(|n| Diagnostic::note(&src.name, format!("line {}: {}", n.line, n.message))).collect();
+    // What matching reads: Markdown markup and pattern matches blanked.
+    let view = layout::masked(&data, &masks);
     let text = |i: usize| -> &[u8] {
-        match &blocks {
-            Some(blocks) => blocks[i].text.as_bytes(),
-            None => &data[spans[i].start..spans[i].end],
+        match (&blocks, &ocr_texts) {
+            (_, Some(texts)) => texts[i].as_bytes(),
+            (Some(blocks), None) => blocks[i].text.as_bytes(),
+            (None, _) => &view[spans[i].start..spans[i].end],
         }
     };
     // Per batch: each paragraph's hash and whether it matches, and the
@@ -144,7 +163,7 @@ pub(super) fn analyze(src: Source, params: &Params) -> Result<Analyzed, Diagnost
     let cut: Vec<usize> = if params.lines && blocks.is_none() {
         Vec::new()
     } else {
-        (0..spans.len().saturating_sub(1)).filter(|&i| breaks::open_ended_bytes(text(i))).collect()
+        (0..spans.len().saturating_sub(1)).filter(|&i| !fenced[i + 1] && breaks::open_ended_bytes(text(i))).collect()
     };
     let joined: Vec<Option<(u128, String)>> =
         cut.par_iter().map_init(Worker::default, |w, &i| w.joined(text(i), text(i + 1), params)).collect();
@@ -172,10 +191,19 @@ pub(super) fn analyze(src: Source, params: &Params) -> Result<Analyzed, Diagnost
     drop(analyzed);
     // A stray blank line is a thing of plain text.
     let breaks = if params.check_breaks && !params.lines && blocks.is_none() {
-        located_breaks(&src.name, &data, &spans)
+        // Across left-out text (fenced) or Markdown markup, or without a
+        // blank line between (a heading and its text), no paragraph is cut.
+        let blank_between = |i: usize| {
+            let gap = &data[spans[i].end..spans[i + 1].start];
+            !fenced[i + 1]
+                && gap.iter().all(u8::is_ascii_whitespace)
+                && gap.iter().filter(|&&b| b == b'\n').count() >= 2
+        };
+        located_breaks(&src.name, &view, &spans, blank_between)
     } else {
         Vec::new()
     };
+    drop(view);
     // Inputs that cannot be read a second time keep their bytes for the report.
     let keep = !matches!(src.origin, source::Origin::File { fifo: false, .. });
     Ok(Analyzed {
@@ -189,12 +217,31 @@ pub(super) fn analyze(src: Source, params: &Params) -> Result<Analyzed, Diagnost
         texts,
         breaks,
         blocks,
+        fenced,
+        masks,
+        notes,
     })
 }
 
+/// Whether a source is read as Markdown: a file (or in-memory text) named
+/// with a Markdown extension; standard input is plain text.
+fn is_markdown(src: &Source) -> bool {
+    match &src.origin {
+        source::Origin::File { path, .. } => markdown::is_markdown(path),
+        source::Origin::Memory(_) => markdown::is_markdown(std::path::Path::new(&src.name)),
+        source::Origin::Stdin => false,
+    }
+}
+
 /// The layout breaks of one file, with line numbers.
-pub(super) fn located_breaks(name: &str, data: &[u8], spans: &[Span]) -> Vec<Break> {
-    let cuts = breaks::cuts(data, spans);
+pub(super) fn located_breaks(
+    name: &str,
+    data: &[u8],
+    spans: &[Span],
+    blank_between: impl Fn(usize) -> bool,
+) -> Vec<Break> {
+    let mut cuts = breaks::cuts(data, spans);
+    cuts.retain(|c| blank_between(c.para));
     let offsets: Vec<usize> = cuts.iter().map(|c| c.byte_offset).collect();
     let lines = location::positions(data, &offsets);
     cuts.into_iter()

@@ -8,6 +8,7 @@ use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_64;
 
 use super::{Analyzed, Finding};
+use crate::layout;
 use crate::location::{self, Position};
 use crate::normalize;
 use crate::segment;
@@ -73,12 +74,14 @@ pub(super) fn locate_findings(findings: &mut [Finding], files: &[Analyzed], diag
                     "file changed during the scan; its findings are left out",
                 ));
             }
+            // Passages were found in the text as matching saw it.
+            let view = layout::masked(&data, &a.masks);
             let ranges: Vec<(usize, usize, u64)> = occ
                 .iter()
                 .map(|&(fi, oi)| {
                     let o = &findings[fi].occurrences[oi];
                     match o.part {
-                        Some(part) => part_bytes(&data, o.byte_start, o.byte_end, part),
+                        Some(part) => part_bytes(&view, o.byte_start, o.byte_end, part),
                         None => (o.byte_start, o.byte_end, paragraphs_content(&a.hashes[o.para_start..=o.para_end])),
                     }
                 })

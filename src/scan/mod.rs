@@ -37,6 +37,7 @@ use passage::{merge_by_occurrence, passage, sorted_set};
 use texts::TextStore;
 
 use crate::blocks::{self, Place};
+use crate::boilerplate::Patterns;
 use crate::cluster;
 use crate::lsh::{self, Banding};
 use crate::minhash::{self, OnePermutation};
@@ -85,6 +86,9 @@ pub struct Params {
     /// Accept pairs down to `threshold - OCR_MARGIN` when their differences
     /// look like OCR noise.
     pub ocr: bool,
+    /// Regular expressions whose matches in a paragraph take no part in
+    /// matching ([`crate::boilerplate`]).
+    pub ignore_patterns: Vec<String>,
     /// Bytes of passage anchors held in memory; the rest waits in temporary
     /// files. Changes the memory a scan takes, never what it finds, so it is
     /// not part of the report.
@@ -122,6 +126,7 @@ impl Default for Params {
             binary: false,
             check_breaks: false,
             ocr: true,
+            ignore_patterns: Vec::new(),
             postings_budget: POSTINGS_BUDGET,
             texts_budget: usize::MAX,
         }
@@ -168,6 +173,7 @@ impl Params {
         if self.simhash_distance > 30 {
             return Err(format!("simhash-distance must be at most 30, got {}", self.simhash_distance));
         }
+        Patterns::new(&self.ignore_patterns)?;
         Ok(())
     }
 }
@@ -438,6 +444,13 @@ pub fn scan(
     };
     let mut t = Instant::now();
     let banding = params.banding();
+    let (patterns, sources) = match Patterns::new(&params.ignore_patterns) {
+        Ok(p) => (p, sources),
+        Err(e) => {
+            diagnostics.push(Diagnostic::error("(options)", e));
+            (Patterns::default(), Vec::new())
+        }
+    };
 
     // read, segment, normalize, shingle
     let total_bytes: u64 = sources.iter().map(source_len).sum();
@@ -446,7 +459,7 @@ pub fn scan(
     let outcomes: Vec<Result<Analyzed, Diagnostic>> = sources
         .into_par_iter()
         .map(|src| {
-            let mut r = analyze(src, params);
+            let mut r = analyze(src, params, &patterns);
             if let Ok(a) = &mut r {
                 store.admit(&mut a.texts);
             }
@@ -458,7 +471,10 @@ pub fn scan(
     let mut skipped = 0;
     for o in outcomes {
         match o {
-            Ok(a) => files.push(a),
+            Ok(mut a) => {
+                diagnostics.append(&mut a.notes);
+                files.push(a);
+            }
             Err(d) => {
                 skipped += usize::from(d.severity == source::Severity::Note);
                 diagnostics.push(d);
@@ -654,20 +670,21 @@ pub fn scan(
                 let (j, p) = (rep_of[offsets[fi] + joined], rep_of[offsets[fi] + part]);
                 best(j, p) > best(p, j)
             };
-            choose_items(&f.items, class_of, closer, offsets[fi] as u32)
+            choose_items(&f.items, &f.fenced, class_of, closer, offsets[fi] as u32)
         })
         .collect();
     // A paragraph whose class was formed around an item that is not used
     // (a joined whole that lost to its parts) goes to a used neighbour's.
     let mut present = vec![0u32; reps.len()];
-    for &g in chosen.iter().flatten() {
+    let used = || chosen.iter().flatten().copied().filter(|&g| g != FENCE);
+    for g in used() {
         present[rep_of[g as usize] as usize] += 1;
     }
     cluster::adopt_orphans(&mut class_of_rep, &present, &verified, similarity, |a, b| accept(a, b, PAIR_THRESHOLD));
     let class = |g: usize| class_of_rep[rep_of[g] as usize];
     let mut size = vec![0u32; reps.len()];
-    for g in chosen.iter().flatten() {
-        size[class(*g as usize) as usize] += 1;
+    for g in used() {
+        size[class(g as usize) as usize] += 1;
     }
     let sequences: Vec<Vec<Option<u32>>> = chosen
         .iter()
@@ -675,8 +692,8 @@ pub fn scan(
             items
                 .iter()
                 .map(|&g| {
-                    let c = class(g as usize);
-                    (size[c as usize] > 1).then_some(c)
+                    let c = (g != FENCE).then(|| class(g as usize));
+                    c.filter(|&c| size[c as usize] > 1)
                 })
                 .collect()
         })
@@ -698,7 +715,7 @@ pub fn scan(
     observer.stage("passages", None, Unit::Items);
     let mut label_of: Vec<Vec<Option<u32>>> = files.iter().map(|f| vec![None; f.spans.len()]).collect();
     for (fi, (items, labels)) in chosen.iter().zip(&sequences).enumerate() {
-        for (&g, &label) in items.iter().zip(labels) {
+        for (&g, &label) in items.iter().zip(labels).filter(|(&g, _)| g != FENCE) {
             let (first, last) = range_of(g);
             label_of[fi][first..=last].fill(label);
         }
@@ -875,8 +892,13 @@ fn source_len(s: &Source) -> u64 {
     }
 }
 
+/// Stands in a file's item sequence where left-out text lies between two
+/// items: it has no class, so no repeated block runs across it.
+const FENCE: u32 = u32::MAX;
+
 /// The items that stand for a file's paragraphs in its label sequence, as
-/// global ids (`base` + index): every single-paragraph item, except that a
+/// global ids (`base` + index), with a [`FENCE`] wherever `fenced` says text
+/// was left out between two of them: every single-paragraph item, except that a
 /// joined item with a duplicate class replaces its two parts when each part
 /// either has no duplicate class, or has the joined item's class and
 /// `closer(joined, part)` says the joined item is the better match for it
@@ -884,6 +906,7 @@ fn source_len(s: &Source) -> u64 {
 /// unrelated neighbour is not pulled into a match).
 fn choose_items(
     items: &[Item],
+    fenced: &[bool],
     class_of: impl Fn(usize) -> Option<u32>,
     closer: impl Fn(usize, usize) -> bool,
     base: u32,
@@ -895,6 +918,9 @@ fn choose_items(
     for (i, it) in items.iter().enumerate() {
         if it.first < next_para {
             continue;
+        }
+        if fenced[next_para as usize..=it.first as usize].contains(&true) && out.last().is_some_and(|&g| g != FENCE) {
+            out.push(FENCE);
         }
         let joined = index.get(&(it.first, it.first + 1)).and_then(|&j| class_of(j).map(|c| (j, c)));
         let agrees = |part: Option<&usize>, j: usize, c: u32| match part.map(|&p| (p, class_of(p))) {
