@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # End-to-end benchmark of doublet on synthetic corpora with planted duplicates.
 #
-#   benches/e2e.sh [--sizes 100M,1G] [--threads 1,2] [--peers] [--dir /tmp/doublet-bench]
-#                  [--seed 1] [--lang mixed|zh|en] [--dup-rate 0.15]
+#   benches/e2e.sh [--sizes 100M,1G] [--threads 1,2] [--memory-limits none,1G] [--peers]
+#                  [--dir /tmp/doublet-bench] [--seed 1] [--lang mixed|zh|en] [--dup-rate 0.15]
 #
 # Needs only the Rust toolchain (python3 is used when present: RSS fallback, --peers).
 #  1. builds the release binary and the corpus generator (examples/gen-corpus.rs);
 #  2. generates each corpus once into DIR/LANG-SIZE-sSEED/ (docs/ and expected.json), reused
 #     while its stamp file (generator options + checksum of the generator's source) is unchanged;
-#  3. runs `doublet scan --format json --quiet -j T DOCS` for every (size, threads) pair, on a
+#  3. runs `doublet scan --format json --quiet -j T DOCS` for every (size, threads) pair (and with
+#     `--memory-limit L` for every L of --memory-limits other than `none`, the default), on a
 #     warm page cache, measuring wall time and peak RSS (/usr/bin/time, else python3 os.wait4,
 #     else RSS "?"), and checks that the summary's findings (and its exact / near split) equal
 #     expected.json's; a mismatch prints FAIL and the script exits 1 after the table;
@@ -27,6 +28,7 @@ set -euo pipefail
 
 SIZES=100M,1G
 THREADS=1,2
+LIMITS=none
 PEERS=0
 DIR=/tmp/doublet-bench
 SEED=1
@@ -38,6 +40,7 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --sizes) SIZES=$2; shift 2 ;;
         --threads) THREADS=$2; shift 2 ;;
+        --memory-limits) LIMITS=$2; shift 2 ;;
         --peers) PEERS=1; shift ;;
         --dir) DIR=$2; shift 2 ;;
         --seed) SEED=$2; shift 2 ;;
@@ -154,6 +157,7 @@ corpus() { # corpus SIZE -> prints its directory, generating it when needed
 
 IFS=, read -r -a sizes <<<"$SIZES"
 IFS=, read -r -a threads <<<"$THREADS"
+IFS=, read -r -a limits <<<"$LIMITS"
 FAILED=0
 NOTE=0
 echo "| corpus | size | files | threads | seconds | MB/s | peak RSS | findings (expected) | stages (s) |"
@@ -209,7 +213,13 @@ for size in "${sizes[@]}"; do
     fi
     find "$dir/docs" -type f -exec cat {} + >/dev/null # warm the page cache
     for t in "${threads[@]}"; do
-        doublet_row 1 "$LANG_OPT-$size" "$dir" "$t"
+        for l in "${limits[@]}"; do
+            if [ "$l" = none ]; then
+                doublet_row 1 "$LANG_OPT-$size" "$dir" "$t"
+            else
+                doublet_row 1 "$LANG_OPT-$size" "$dir" "$t" --memory-limit "$l"
+            fi
+        done
     done
 done
 
