@@ -21,7 +21,7 @@ Exit status:
 
 Settings are read from doublet.toml, found upward from the working directory (--config FILE
 names one, --no-config ignores it): one key per scan option, its long name; the command line
-wins, and lists (paths, check, exclude) add up. `doublet config --show` shows them.";
+wins, and lists (paths, check, exclude, ignore-pattern) add up. `doublet config --show` shows them.";
 
 #[derive(Parser, Debug)]
 #[command(

@@ -6,7 +6,7 @@
 //! definitions, so an option added later has a key at once. A file's
 //! settings become arguments placed before the command line's; `scan` lets
 //! a later occurrence of an option override an earlier one, so the command
-//! line wins, and list options (paths, `--check`, `--exclude`) add up. Each
+//! line wins, and list options (paths, `--check`, `--exclude`, …) add up. Each
 //! value is checked by its option's own parser before the scan starts, so a
 //! bad key, type or value is an error naming the file, the line and the key.
 //! Paths in the file (options whose values are paths, and `paths`) are
