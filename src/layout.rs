@@ -41,6 +41,9 @@ pub struct Layout {
     pub masks: Vec<Span>,
     /// Problems with the ignore markers.
     pub notes: Vec<Note>,
+    /// The file with `masks` blanked, when there are any: what matching
+    /// reads (made once here, where trimming needs it too).
+    pub view: Option<Vec<u8>>,
 }
 
 /// Lays out a plain-text or Markdown file.
@@ -63,12 +66,12 @@ pub fn lay_out_text(data: &[u8], markdown: bool, mode: Mode, patterns: &Patterns
         patterns.find(&data[s.start..s.end], s.start, &mut masks);
     }
     boilerplate::merge(&mut masks);
-    if !masks.is_empty() {
-        let view = masked(data, &masks);
+    let view = (!masks.is_empty()).then(|| masked(data, &masks).into_owned());
+    if let Some(view) = &view {
         for s in &mut spans {
             // A paragraph masked whole keeps its range: it is not matched,
             // and indices stay those of the unmasked file.
-            let t = segment::trim(&view, *s);
+            let t = segment::trim(view, *s);
             if !t.is_empty() {
                 *s = t;
             }
@@ -76,7 +79,7 @@ pub fn lay_out_text(data: &[u8], markdown: bool, mode: Mode, patterns: &Patterns
     }
     left_out.sort_unstable();
     let fenced = fences(&spans, &left_out);
-    Layout { spans, fenced, masks, notes: ignored.notes }
+    Layout { spans, fenced, masks, notes: ignored.notes, view }
 }
 
 /// Leaves out the OCR `blocks` that an ignored region touches and fences

@@ -118,21 +118,22 @@ pub(super) fn analyze(src: Source, params: &Params, patterns: &Patterns) -> Resu
         Some(format) => Some(ocr::parse(format, &data).map_err(|e| Diagnostic::error(&src.name, e.to_string()))?),
         None => None,
     };
-    let (spans, fenced, masks, notes, ocr_texts) = match blocks.as_mut() {
+    let (spans, fenced, masks, notes, ocr_texts, masked) = match blocks.as_mut() {
         Some(blocks) => {
             let (fenced, notes, texts) = layout::lay_out_ocr(&data, blocks, patterns);
-            (blocks.iter().map(|b| Span { start: b.start, end: b.end }).collect(), fenced, Vec::new(), notes, texts)
+            let spans = blocks.iter().map(|b| Span { start: b.start, end: b.end }).collect();
+            (spans, fenced, Vec::new(), notes, texts, None)
         }
         None => {
             let mode = if params.lines { segment::Mode::Lines } else { segment::Mode::Blocks };
             let l = layout::lay_out_text(&data, is_markdown(&src), mode, patterns);
-            (l.spans, l.fenced, l.masks, l.notes, None)
+            (l.spans, l.fenced, l.masks, l.notes, None, l.view)
         }
     };
     let notes: Vec<Diagnostic> =
         notes.into_iter().map(|n| Diagnostic::note(&src.name, format!("line {}: {}", n.line, n.message))).collect();
     // What matching reads: Markdown markup and pattern matches blanked.
-    let view = layout::masked(&data, &masks);
+    let view: &[u8] = masked.as_deref().unwrap_or(&data);
     let text = |i: usize| -> &[u8] {
         match (&blocks, &ocr_texts) {
             (_, Some(texts)) => texts[i].as_bytes(),
@@ -199,11 +200,11 @@ pub(super) fn analyze(src: Source, params: &Params, patterns: &Patterns) -> Resu
                 && gap.iter().all(u8::is_ascii_whitespace)
                 && gap.iter().filter(|&&b| b == b'\n').count() >= 2
         };
-        located_breaks(&src.name, &view, &spans, blank_between)
+        located_breaks(&src.name, view, &spans, blank_between)
     } else {
         Vec::new()
     };
-    drop(view);
+    drop(masked);
     // Inputs that cannot be read a second time keep their bytes for the report.
     let keep = !matches!(src.origin, source::Origin::File { fifo: false, .. });
     Ok(Analyzed {

@@ -40,8 +40,11 @@ pub(super) fn part_bytes(data: &[u8], start: usize, end: usize, part: (usize, us
 
 /// The content hash of whole paragraphs: of their normalized texts' hashes.
 fn paragraphs_content(hashes: &[u128]) -> u64 {
-    let bytes: Vec<u8> = hashes.iter().flat_map(|h| h.to_le_bytes()).collect();
-    xxh3_64(&bytes)
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    for p in hashes {
+        h.update(&p.to_le_bytes());
+    }
+    h.digest()
 }
 
 /// Fills in lines, columns and snippets, reading each file with findings once
