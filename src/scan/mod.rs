@@ -19,7 +19,8 @@
 //! own, it takes the parts' place in the file's label sequence, so a copy
 //! printed whole elsewhere is one finding with the two parts as one occurrence.
 
-use std::sync::{Arc, OnceLock};
+use std::borrow::Cow;
+use std::sync::Arc;
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -28,12 +29,14 @@ use serde::Serialize;
 mod analyze;
 mod locate;
 mod passage;
+mod sets;
 mod texts;
 
 use analyze::{analyze, Analyzed, Item};
 pub use locate::snippet;
 use locate::{duplicated_bytes, locate_findings};
 use passage::{merge_by_occurrence, passage, sorted_set};
+use sets::SetCache;
 use texts::TextStore;
 
 use crate::blocks::{self, Place};
@@ -99,6 +102,11 @@ pub struct Params {
     /// time, never what is found.
     #[serde(skip)]
     pub texts_budget: usize,
+    /// Bytes of shingle sets of compared representatives held for reuse;
+    /// beyond it a set is made again each time it is needed. Changes memory
+    /// and time, never what is found.
+    #[serde(skip)]
+    pub sets_budget: usize,
 }
 
 pub const DEFAULT_THRESHOLD: f64 = 0.6;
@@ -129,6 +137,7 @@ impl Default for Params {
             ignore_patterns: Vec::new(),
             postings_budget: POSTINGS_BUDGET,
             texts_budget: usize::MAX,
+            sets_budget: usize::MAX,
         }
     }
 }
@@ -529,10 +538,6 @@ pub fn scan(
         let fi = place_of[g].0 as usize;
         store.get(&files[fi].texts, g - offsets[fi])
     };
-    let rep_sets: Vec<OnceLock<Vec<u64>>> = (0..reps.len()).map(|_| OnceLock::new()).collect();
-    let rep_set = |r: u32| -> &[u64] {
-        rep_sets[r as usize].get_or_init(|| Shingler::default().set(&rep_text(r), params.ngram, params.seed))
-    };
     lap("exact", &mut t);
 
     // sketch + candidates
@@ -588,10 +593,14 @@ pub fn scan(
 
     // verify
     observer.stage("verify", Some(pairs.len() as u64), Unit::Items);
+    let rep_sets = SetCache::new(&pairs, params.sets_budget, |r| {
+        SCRATCH.with_borrow_mut(|(shingler, _, _)| shingler.set(&rep_text(r), params.ngram, params.seed))
+    });
+    let rep_set = |r: u32| rep_sets.get(r);
     // Verified: Jaccard reaches `min`, or reaches the OCR floor and the
     // texts differ only as OCR output does.
     let floor = params.ocr_floor();
-    let accept = |a: u32, b: u32, min: f64| match verify::jaccard_at_least(rep_set(a), rep_set(b), floor.min(min)) {
+    let accept = |a: u32, b: u32, min: f64| match verify::jaccard_at_least(&rep_set(a), &rep_set(b), floor.min(min)) {
         Some(j) => j >= min || verify::ocr_like(&rep_text(a), &rep_text(b)),
         None => false,
     };
@@ -619,7 +628,7 @@ pub fn scan(
             chunk.iter().filter(|&&(a, b)| !overlap(a, b) && accept(a, b, params.threshold)).copied()
         })
         .collect();
-    let similarity = |a: u32, b: u32| verify::jaccard(rep_set(a), rep_set(b));
+    let similarity = |a: u32, b: u32| verify::jaccard(&rep_set(a), &rep_set(b));
     let class_of_rep = cluster::centers(reps.len(), &verified, similarity, |a, b| accept(a, b, params.threshold));
     let mut class_of_rep = cluster::coherent(&class_of_rep, similarity, |a, b| accept(a, b, PAIR_THRESHOLD));
     lap("verify", &mut t);
@@ -699,7 +708,7 @@ pub fn scan(
         })
         .collect();
     let repeats = blocks::repeats(&sequences);
-    let set_of = |g: u32| -> &[u64] { rep_set(rep_of[g as usize]) };
+    let set_of = |g: u32| rep_set(rep_of[g as usize]);
     let range_of = |g: u32| -> (usize, usize) {
         let (_, first, last) = place_of[g as usize];
         (first as usize, last as usize)
@@ -953,7 +962,7 @@ fn finding<'a>(
     files: &[Analyzed],
     chosen: &[Vec<u32>],
     range_of: impl Fn(u32) -> (usize, usize),
-    set_of: impl Fn(u32) -> &'a [u64],
+    set_of: impl Fn(u32) -> Cow<'a, [u64]>,
 ) -> Finding {
     let items = |p: &Place| &chosen[p.file as usize][p.start as usize..(p.start + r.len) as usize];
     let occurrences: Vec<Occurrence> = r
@@ -995,7 +1004,7 @@ fn finding<'a>(
             let (mut inter, mut union) = (0usize, 0usize);
             for (&x, &y) in items(a).iter().zip(items(b)) {
                 let (x, y) = (set_of(x), set_of(y));
-                let n = verify::intersection(x, y);
+                let n = verify::intersection(&x, &y);
                 inter += n;
                 union += x.len() + y.len() - n;
             }
@@ -1081,8 +1090,10 @@ mod tests {
         let memory = scan_texts(&texts, &Params::default());
         let files = scan_texts(&texts, &Params { postings_budget: 0, ..Params::default() });
         let spilled = scan_texts(&texts, &Params { texts_budget: 0, ..Params::default() });
-        let both = scan_texts(&texts, &Params { texts_budget: 0, postings_budget: 0, ..Params::default() });
+        let both =
+            scan_texts(&texts, &Params { texts_budget: 0, postings_budget: 0, sets_budget: 0, ..Params::default() });
         assert!(memory.findings.iter().any(|f| f.kind == Kind::Containment), "{:?}", memory.summary);
+        assert!(memory.findings.iter().any(|f| f.kind == Kind::Near), "{:?}", memory.summary);
         let key = |r: &ScanResult| {
             r.findings
                 .iter()
