@@ -234,11 +234,11 @@ pub struct ScanArgs {
     #[arg(long, value_enum, value_name = "CHECK")]
     pub check: Vec<Check>,
 
-    /// Memory for the normalized texts (half), the passage anchors (a
-    /// quarter) and the shingle sets kept for comparison (an eighth), e.g.
-    /// 512M or 2G; beyond it texts and anchors wait in temporary files and
-    /// sets are made again when needed. The per-paragraph arrays and
-    /// sketches are not bounded by it yet.
+    /// Memory for the normalized texts (half), the sketches and, later, the
+    /// passage anchors (a quarter each) and the shingle sets kept for
+    /// comparison (an eighth), e.g. 512M or 2G; beyond it texts, sketches
+    /// and anchors wait in temporary files and sets are made again when
+    /// needed. The per-paragraph arrays are not bounded by it yet.
     /// Changes memory and time, never what is found.
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub memory_limit: Option<u64>,
@@ -306,7 +306,13 @@ impl ScanArgs {
         let p = match self.memory_limit {
             Some(limit) => {
                 let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-                Params { texts_budget: limit / 2, postings_budget: limit / 4, sets_budget: limit / 8, ..p }
+                Params {
+                    texts_budget: limit / 2,
+                    postings_budget: limit / 4,
+                    sketches_budget: limit / 4,
+                    sets_budget: limit / 8,
+                    ..p
+                }
             }
             None => p,
         };

@@ -63,18 +63,35 @@ pub fn candidate_pairs_where<T: Slot>(
     banding: Banding,
     keep: impl Fn(u32, u32) -> bool + Sync,
 ) -> Vec<(u32, u32)> {
-    assert!(banding.bands * banding.rows <= k);
     let n = sketches.len() / k;
+    let keys = |band: usize| {
+        let lo = band * banding.rows;
+        (0..n)
+            .map(|i| {
+                let slots = &sketches[i * k + lo..i * k + lo + banding.rows];
+                (band_hash(slots, band as u64), i as u32)
+            })
+            .collect()
+    };
+    candidate_pairs_by(n, k, banding, keys, keep)
+}
+
+/// [`candidate_pairs_where`] of `n` sketches of `k` slots kept elsewhere:
+/// `keys(band)` gives every sketch's [`band_hash`] of that band's rows with
+/// its index, in any order.
+pub fn candidate_pairs_by(
+    n: usize,
+    k: usize,
+    banding: Banding,
+    keys: impl Fn(usize) -> Vec<(u64, u32)> + Sync,
+    keep: impl Fn(u32, u32) -> bool + Sync,
+) -> Vec<(u32, u32)> {
+    assert!(banding.bands * banding.rows <= k);
     let mut pairs: Vec<(u32, u32)> = (0..banding.bands)
         .into_par_iter()
         .flat_map_iter(|band| {
-            let lo = band * banding.rows;
-            let mut keys: Vec<(u64, u32)> = (0..n)
-                .map(|i| {
-                    let slots = &sketches[i * k + lo..i * k + lo + banding.rows];
-                    (band_hash(slots, band as u64), i as u32)
-                })
-                .collect();
+            let mut keys = keys(band);
+            debug_assert_eq!(keys.len(), n);
             keys.sort_unstable();
             let mut out = Vec::new();
             let mut ids = Vec::new();
@@ -132,7 +149,8 @@ impl Slot for u16 {
     }
 }
 
-fn band_hash<T: Slot>(slots: &[T], band: u64) -> u64 {
+/// The bucket key of one band: a hash of its rows, seeded by the band.
+pub fn band_hash<T: Slot>(slots: &[T], band: u64) -> u64 {
     let mut bytes = [0u8; 4 * 64];
     let len = T::BYTES * slots.len();
     if len <= bytes.len() {

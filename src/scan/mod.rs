@@ -30,6 +30,7 @@ mod analyze;
 mod locate;
 mod passage;
 mod sets;
+mod sketches;
 mod texts;
 
 use analyze::{analyze, Analyzed, Item};
@@ -37,6 +38,7 @@ pub use locate::snippet;
 use locate::{duplicated_bytes, locate_findings};
 use passage::{merge_by_occurrence, passage, sorted_set};
 use sets::SetCache;
+use sketches::Sketches;
 use texts::TextStore;
 
 use crate::blocks::{self, Place};
@@ -107,6 +109,10 @@ pub struct Params {
     /// and time, never what is found.
     #[serde(skip)]
     pub sets_budget: usize,
+    /// Bytes of MinHash sketches held in memory; beyond it they all wait in
+    /// a temporary file. Changes memory and time, never what is found.
+    #[serde(skip)]
+    pub sketches_budget: usize,
 }
 
 pub const DEFAULT_THRESHOLD: f64 = 0.6;
@@ -138,6 +144,7 @@ impl Default for Params {
             postings_budget: POSTINGS_BUDGET,
             texts_budget: usize::MAX,
             sets_budget: usize::MAX,
+            sketches_budget: usize::MAX,
         }
     }
 }
@@ -430,9 +437,12 @@ const HEADING_REACH: u32 = 3;
 /// temporary files.
 pub const POSTINGS_BUDGET: usize = 2 << 30;
 
+/// Shingling buffers of a worker thread: the shingler, shingle hashes,
+/// anchor keys, sketch slots.
+type Scratch = (Shingler, Vec<u64>, Vec<u64>, Vec<u32>);
+
 thread_local! {
-    /// Shingling buffers of a worker thread.
-    static SCRATCH: std::cell::RefCell<(Shingler, Vec<u64>, Vec<u64>)> = Default::default();
+    static SCRATCH: std::cell::RefCell<Scratch> = Default::default();
 }
 
 pub fn scan(
@@ -549,29 +559,39 @@ pub fn scan(
             // Slots are kept as their low 16 bits: half the memory (the
             // largest array of this stage), and two different values agree by
             // chance once in 65,536 slots, which moves an estimate by at most 1.5e-5.
-            let mut sketches = vec![0u16; reps.len() * k];
-            sketches.par_chunks_mut(k).enumerate().for_each_init(
-                || (Shingler::default(), Vec::new(), vec![0u32; k]),
-                |(shingler, hashes, full), (r, out)| {
+            let (sketches, unspilled) = Sketches::make(reps.len(), k, params.sketches_budget, |r, out| {
+                SCRATCH.with_borrow_mut(|(shingler, hashes, _, full)| {
                     hashes.clear();
                     shingler.hashes(&rep_text(r as u32), params.ngram, params.seed, hashes);
+                    full.resize(k, 0);
                     oph.sketch_into(hashes.iter().copied(), full);
                     for (o, &v) in out.iter_mut().zip(full.iter()) {
                         *o = v as u16;
                     }
-                    observer.advance(1);
-                },
-            );
+                });
+                observer.advance(1);
+            });
+            if let Some(e) = unspilled {
+                diagnostics.push(Diagnostic::note(
+                    "(temporary files)",
+                    format!("sketches kept in memory beyond the budget: temporary sketch file: {e}"),
+                ));
+            }
             lap("sketch", &mut t);
             observer.stage("candidates", None, Unit::Items);
             // A band collision says little about pairs of common words; the
             // sketch estimate, far below what verification can accept, says
             // more, and costs 128 comparisons instead of a merge of two sets.
             let least = params.ocr_floor() - SKETCH_MARGIN;
-            let sketch = |r: u32| &sketches[r as usize * k..(r as usize + 1) * k];
-            let p = lsh::candidate_pairs_where(&sketches, k, banding, |a, b| {
-                minhash::estimate(sketch(a), sketch(b)) >= least
-            });
+            let p = sketches.candidate_pairs(banding, |a, b| minhash::estimate(a, b) >= least);
+            if let Some(e) = sketches.failure() {
+                diagnostics.push(Diagnostic::error(
+                    "(temporary files)",
+                    format!(
+                        "some sketches could not be read back, findings may be missing: temporary sketch file: {e}"
+                    ),
+                ));
+            }
             lap("candidates", &mut t);
             p
         }
@@ -594,7 +614,7 @@ pub fn scan(
     // verify
     observer.stage("verify", Some(pairs.len() as u64), Unit::Items);
     let rep_sets = SetCache::new(&pairs, params.sets_budget, |r| {
-        SCRATCH.with_borrow_mut(|(shingler, _, _)| shingler.set(&rep_text(r), params.ngram, params.seed))
+        SCRATCH.with_borrow_mut(|(shingler, _, _, _)| shingler.set(&rep_text(r), params.ngram, params.seed))
     });
     let rep_set = |r: u32| rep_sets.get(r);
     // Verified: Jaccard reaches `min`, or reaches the OCR floor and the
@@ -738,7 +758,7 @@ pub fn scan(
     // The anchor list is kept in memory up to POSTINGS_BUDGET; the rest
     // waits in temporary files.
     let passage_pairs = passages::candidate_pairs_of(singles.len(), params.postings_budget, |i, out| {
-        SCRATCH.with_borrow_mut(|(shingler, hashes, keys)| {
+        SCRATCH.with_borrow_mut(|(shingler, hashes, keys, _)| {
             hashes.clear();
             shingler.hashes(&rep_text(singles[i]), params.ngram, params.seed, hashes);
             passages::anchors(hashes, keys, out);
@@ -751,81 +771,80 @@ pub fn scan(
         ));
         Vec::new()
     });
-    // Shingle hashes in text order, once per paragraph that is aligned.
-    let mut aligned = vec![false; singles.len()];
-    for &(x, y, _) in &passage_pairs {
-        aligned[x as usize] = true;
-        aligned[y as usize] = true;
-    }
-    let ordered: Vec<Vec<u64>> = singles
-        .par_iter()
-        .zip(aligned.par_iter())
-        .map_init(Shingler::default, |shingler, (&r, &used)| {
-            let mut out = Vec::new();
-            if used {
-                shingler.hashes(&rep_text(r), params.ngram, params.seed, &mut out);
-            }
-            out
-        })
-        .collect();
+    // Pairs come sorted by their first paragraph: its shingle hashes in text
+    // order are made once per group and the other's once per pair, so none
+    // are held beyond the pairs that use them.
     let passage_findings: Vec<Finding> = passage_pairs
-        .par_iter()
-        .filter_map(|&(x, y, _)| {
-            let (rx, ry) = (singles[x as usize], singles[y as usize]);
-            let (fx, px, _) = place_of[reps[rx as usize] as usize];
-            let (fy, py, _) = place_of[reps[ry as usize] as usize];
-            let (lx, ly) = (label_of[fx as usize][px as usize], label_of[fy as usize][py as usize]);
-            if (fx, px) == (fy, py) || (lx.is_some() && lx == ly) {
-                return None;
-            }
-            let (hx, hy) = (&ordered[x as usize], &ordered[y as usize]);
-            let shared = passage(&rep_text(rx), hx, &rep_text(ry), hy, &sorted_set(hy), params.ngram)?;
-            // A heading restated by the paragraph right after it, or by one
-            // of the few after it when the heading is short (headline,
-            // byline, lead), is layout, not a quoted passage.
-            let (inner, outer) = if shared.x.is_none() { ((fx, px), (fy, py)) } else { ((fy, py), (fx, px)) };
-            let heading = |r: u32| rep_text(r).chars().count() < passage::PASSAGE_MIN_CHARS;
-            let after = outer.1.wrapping_sub(inner.1);
-            let inner_rep = if shared.x.is_none() { rx } else { ry };
-            if shared.kind == Kind::Containment
-                && inner.0 == outer.0
-                && (after == 1 || (after <= HEADING_REACH && heading(inner_rep)))
-            {
-                return None;
-            }
-            let occurrence = |f: u32, p: u32, part: Option<(usize, usize)>| {
-                let a = &files[f as usize];
-                let span = a.spans[p as usize];
-                Occurrence {
-                    file: f as usize,
-                    path: a.source.name.clone(),
-                    byte_start: span.start,
-                    byte_end: span.end,
-                    line_start: 0,
-                    col_start: 0,
-                    line_end: 0,
-                    col_end: 0,
-                    para_start: p as usize,
-                    para_end: p as usize,
-                    page: a.blocks.as_ref().map(|b| b[p as usize].page),
-                    bbox: a.blocks.as_ref().map(|b| b[p as usize].bbox),
-                    snippet: String::new(),
-                    content: String::new(),
-                    // Inside OCR blocks the element is the finest location.
-                    part: if a.blocks.is_some() { None } else { part },
-                    partial: part.is_some(),
-                }
-            };
-            let occurrences = vec![occurrence(fx, px, shared.x), occurrence(fy, py, shared.y)];
-            Some(Finding {
-                id: 0,
-                kind: shared.kind,
-                similarity: shared.similarity,
-                paragraphs: 1,
-                fingerprint: String::new(),
-                occurrences,
-            })
+        .par_chunk_by(|p, q| p.0 == q.0)
+        .map_init(Shingler::default, |shingler, group| {
+            let (mut hx, mut hy): (Option<Vec<u64>>, Vec<u64>) = (None, Vec::new());
+            group
+                .iter()
+                .filter_map(|&(x, y, _)| {
+                    let (rx, ry) = (singles[x as usize], singles[y as usize]);
+                    let (fx, px, _) = place_of[reps[rx as usize] as usize];
+                    let (fy, py, _) = place_of[reps[ry as usize] as usize];
+                    let (lx, ly) = (label_of[fx as usize][px as usize], label_of[fy as usize][py as usize]);
+                    if (fx, px) == (fy, py) || (lx.is_some() && lx == ly) {
+                        return None;
+                    }
+                    let hx = hx.get_or_insert_with(|| {
+                        let mut out = Vec::new();
+                        shingler.hashes(&rep_text(rx), params.ngram, params.seed, &mut out);
+                        out
+                    });
+                    hy.clear();
+                    shingler.hashes(&rep_text(ry), params.ngram, params.seed, &mut hy);
+                    let shared = passage(&rep_text(rx), hx, &rep_text(ry), &hy, &sorted_set(&hy), params.ngram)?;
+                    // A heading restated by the paragraph right after it, or by one
+                    // of the few after it when the heading is short (headline,
+                    // byline, lead), is layout, not a quoted passage.
+                    let (inner, outer) = if shared.x.is_none() { ((fx, px), (fy, py)) } else { ((fy, py), (fx, px)) };
+                    let heading = |r: u32| rep_text(r).chars().count() < passage::PASSAGE_MIN_CHARS;
+                    let after = outer.1.wrapping_sub(inner.1);
+                    let inner_rep = if shared.x.is_none() { rx } else { ry };
+                    if shared.kind == Kind::Containment
+                        && inner.0 == outer.0
+                        && (after == 1 || (after <= HEADING_REACH && heading(inner_rep)))
+                    {
+                        return None;
+                    }
+                    let occurrence = |f: u32, p: u32, part: Option<(usize, usize)>| {
+                        let a = &files[f as usize];
+                        let span = a.spans[p as usize];
+                        Occurrence {
+                            file: f as usize,
+                            path: a.source.name.clone(),
+                            byte_start: span.start,
+                            byte_end: span.end,
+                            line_start: 0,
+                            col_start: 0,
+                            line_end: 0,
+                            col_end: 0,
+                            para_start: p as usize,
+                            para_end: p as usize,
+                            page: a.blocks.as_ref().map(|b| b[p as usize].page),
+                            bbox: a.blocks.as_ref().map(|b| b[p as usize].bbox),
+                            snippet: String::new(),
+                            content: String::new(),
+                            // Inside OCR blocks the element is the finest location.
+                            part: if a.blocks.is_some() { None } else { part },
+                            partial: part.is_some(),
+                        }
+                    };
+                    let occurrences = vec![occurrence(fx, px, shared.x), occurrence(fy, py, shared.y)];
+                    Some(Finding {
+                        id: 0,
+                        kind: shared.kind,
+                        similarity: shared.similarity,
+                        paragraphs: 1,
+                        fingerprint: String::new(),
+                        occurrences,
+                    })
+                })
+                .collect::<Vec<_>>()
         })
+        .flatten_iter()
         .collect();
     findings.extend(merge_by_occurrence(passage_findings));
     let [write, read] = store.failures();
