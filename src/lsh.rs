@@ -132,7 +132,8 @@ impl Slot for u16 {
     }
 }
 
-fn band_hash<T: Slot>(slots: &[T], band: u64) -> u64 {
+/// The key of one band's `slots`: the bucket a scan puts the item in.
+pub fn band_hash<T: Slot>(slots: &[T], band: u64) -> u64 {
     let mut bytes = [0u8; 4 * 64];
     let len = T::BYTES * slots.len();
     if len <= bytes.len() {
