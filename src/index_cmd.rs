@@ -7,7 +7,7 @@ use doublet::index::{self, Index, Stats};
 use doublet::source::{self, Filter, Input, Severity};
 
 use crate::cli::{IndexArgs, IndexCommand};
-use crate::{fail, finish_stdout};
+use crate::{fail, finish_stdout, thread_pool};
 
 pub fn run(command: IndexCommand) -> ExitCode {
     match command {
@@ -42,13 +42,9 @@ fn add(args: &IndexArgs) -> ExitCode {
         Ok(f) => f,
         Err(e) => return fail(&e),
     };
-    let mut pool = rayon::ThreadPoolBuilder::new();
-    if let Some(n) = scan.threads {
-        pool = pool.num_threads(n.max(1));
-    }
-    let pool = match pool.build() {
+    let pool = match thread_pool(scan.threads) {
         Ok(p) => p,
-        Err(e) => return fail(&format!("cannot start worker threads: {e}")),
+        Err(code) => return code,
     };
     let inputs: Vec<Input> = scan.paths.iter().map(|p| Input::parse(p)).collect();
     let outcome = pool.install(|| {

@@ -83,6 +83,15 @@ fn man(out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
+/// The worker threads of a run: `threads`, or one per core.
+pub(crate) fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool, ExitCode> {
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = threads {
+        pool = pool.num_threads(n.max(1));
+    }
+    pool.build().map_err(|e| fail(&format!("cannot start worker threads: {e}")))
+}
+
 /// `scan`, or with `index` a `check` against that index.
 fn run_scan(args: &ScanArgs, resolved: Option<&config::Resolved>, index: Option<&Path>) -> ExitCode {
     let blame = |e: &str| resolved.map_or_else(|| e.to_string(), |r| r.blame(e));
@@ -90,10 +99,11 @@ fn run_scan(args: &ScanArgs, resolved: Option<&config::Resolved>, index: Option<
         Ok(p) => p,
         Err(e) => return fail(&blame(&e)),
     };
-    let index = match index.map(|dir| doublet::index::Index::open(dir).and_then(|i| i.check_params(&params).map(|()| i))) {
-        Some(Err(e)) => return fail(&e),
-        opened => opened.and_then(Result::ok),
-    };
+    let index =
+        match index.map(|dir| doublet::index::Index::open(dir).and_then(|i| i.check_params(&params).map(|()| i))) {
+            Some(Err(e)) => return fail(&e),
+            opened => opened.and_then(Result::ok),
+        };
     let filter = match Filter::new(!args.no_ignore, &args.exclude) {
         Ok(f) => f,
         Err(e) => return fail(&blame(&e)),
@@ -108,13 +118,9 @@ fn run_scan(args: &ScanArgs, resolved: Option<&config::Resolved>, index: Option<
         },
         _ => None,
     };
-    let mut pool = rayon::ThreadPoolBuilder::new();
-    if let Some(n) = args.threads {
-        pool = pool.num_threads(n.max(1));
-    }
-    let pool = match pool.build() {
+    let pool = match thread_pool(args.threads) {
         Ok(p) => p,
-        Err(e) => return fail(&format!("cannot start worker threads: {e}")),
+        Err(code) => return code,
     };
     let inputs: Vec<Input> = args.paths.iter().map(|p| Input::parse(p)).collect();
     let progress = progress::Progress::new(args.quiet);

@@ -166,8 +166,11 @@ fn stored_copies(
     exact: &[ExactHit],
     stale: &HashMap<(usize, u32), FileEntry>,
 ) {
-    let mut by_item: Vec<(usize, usize, usize, u32)> =
-        exact.iter().copied().filter(|&(_, _, s, id)| stale.contains_key(&(s, index.segments[s].item_file(id as usize)))).collect();
+    let mut by_item: Vec<(usize, usize, usize, u32)> = exact
+        .iter()
+        .copied()
+        .filter(|&(_, _, s, id)| stale.contains_key(&(s, index.segments[s].item_file(id as usize))))
+        .collect();
     by_item.sort_unstable();
     let mut file_of: HashMap<String, usize> =
         result.files.iter().enumerate().map(|(i, f)| (f.path.clone(), i)).collect();

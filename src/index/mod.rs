@@ -39,7 +39,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Map, Value};
 
 use crate::normalize;
-use crate::scan::{self, Method, Params};
+use crate::scan::{self, FileRecord, Method, Params};
 use crate::source::{self, io_message, Diagnostic, Source};
 
 mod check;
@@ -161,6 +161,44 @@ pub struct Added {
 /// segment. Errors that stop the whole add (a bad index, other parameters,
 /// another writer) are `Err`; inputs that cannot be indexed are diagnostics.
 pub fn add(dir: &Path, sources: Vec<Source>, params: &Params) -> Result<Added, String> {
+    add_with(dir, params, |indexed| {
+        let mut diagnostics = Vec::new();
+        // An index reads its files again: only regular files can be in it.
+        let (sources, unreadable): (Vec<Source>, Vec<Source>) =
+            sources.into_iter().partition(|s| matches!(s.origin, source::Origin::File { fifo: false, .. }));
+        for s in unreadable {
+            diagnostics
+                .push(Diagnostic::error(&s.name, "only regular files can be indexed (a check reads them again)"));
+        }
+        let (sources, known): (Vec<Source>, Vec<Source>) =
+            sources.into_iter().partition(|s| !indexed.contains(&s.name));
+        for s in known {
+            diagnostics.push(Diagnostic::note(&s.name, "already in the index, not added again"));
+        }
+        let (records, mut more) = scan::records(sources, params);
+        diagnostics.append(&mut more);
+        (records, diagnostics)
+    })
+}
+
+/// Adds files already read into records (by [`scan::records`], or made up
+/// by a benchmark) as one new segment; paths already indexed are left out.
+pub fn add_records(dir: &Path, records: Vec<FileRecord>, params: &Params) -> Result<Added, String> {
+    add_with(dir, params, |indexed| {
+        let (records, known): (Vec<FileRecord>, Vec<FileRecord>) =
+            records.into_iter().partition(|r| !indexed.contains(&r.name));
+        let notes = known.iter().map(|r| Diagnostic::note(&r.name, "already in the index, not added again")).collect();
+        (records, notes)
+    })
+}
+
+/// An `add` under the writer lock: `read` gets the indexed paths and gives
+/// the records to add.
+fn add_with(
+    dir: &Path,
+    params: &Params,
+    read: impl FnOnce(&HashSet<String>) -> (Vec<FileRecord>, Vec<Diagnostic>),
+) -> Result<Added, String> {
     if params.method != Method::Minhash {
         return Err("an index supports --method minhash only".into());
     }
@@ -177,23 +215,14 @@ pub fn add(dir: &Path, sources: Vec<Source>, params: &Params) -> Result<Added, S
         },
     };
     compare(dir, &manifest.params, &pinned(params))?;
-    store::clean(dir, &mut manifest).map_err(|e| format!("{}: cannot remove leftovers: {}", dir.display(), io_message(&e)))?;
+    store::clean(dir, &mut manifest)
+        .map_err(|e| format!("{}: cannot remove leftovers: {}", dir.display(), io_message(&e)))?;
     let indexed = open_segments(dir, &manifest)
         .map_err(|e| e.unwrap_or_else(|| format!("{}: a segment named by the manifest is missing", dir.display())))?;
-    let paths: HashSet<String> = Index { dir: dir.to_path_buf(), manifest: manifest.clone(), segments: indexed }.paths();
-    let mut out = Added::default();
-    // An index reads its files again: only regular files can be in it.
-    let (sources, unreadable): (Vec<Source>, Vec<Source>) =
-        sources.into_iter().partition(|s| matches!(s.origin, source::Origin::File { fifo: false, .. }));
-    for s in unreadable {
-        out.diagnostics.push(Diagnostic::error(&s.name, "only regular files can be indexed (a check reads them again)"));
-    }
-    let (sources, known): (Vec<Source>, Vec<Source>) = sources.into_iter().partition(|s| !paths.contains(&s.name));
-    for s in known {
-        out.diagnostics.push(Diagnostic::note(&s.name, "already in the index, not added again"));
-    }
-    let (records, mut diagnostics) = scan::records(sources, params);
-    out.diagnostics.append(&mut diagnostics);
+    let paths: HashSet<String> =
+        Index { dir: dir.to_path_buf(), manifest: manifest.clone(), segments: indexed }.paths();
+    let (records, diagnostics) = read(&paths);
+    let mut out = Added { diagnostics, ..Added::default() };
     if records.is_empty() {
         return Ok(out);
     }
@@ -218,11 +247,14 @@ fn prepare_dir(dir: &Path) -> Result<(), String> {
         return Ok(());
     }
     let entries = fs::read_dir(dir).map_err(|e| format!("{}: {}", dir.display(), io_message(&e)))?;
-    let foreign = entries.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).find(|n| {
-        n != store::LOCK && !n.starts_with(store::SEGMENT_PREFIX) && !n.starts_with(store::MANIFEST)
-    });
+    let foreign = entries
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .find(|n| n != store::LOCK && !n.starts_with(store::SEGMENT_PREFIX) && !n.starts_with(store::MANIFEST));
     match foreign {
-        Some(name) => Err(format!("{}: not an index directory (it holds {name} and no {})", dir.display(), store::MANIFEST)),
+        Some(name) => {
+            Err(format!("{}: not an index directory (it holds {name} and no {})", dir.display(), store::MANIFEST))
+        }
         None => Ok(()),
     }
 }

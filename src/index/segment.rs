@@ -108,7 +108,8 @@ impl Builder {
     /// yet), syncs it, and returns its size and checksum. `halfway` runs once
     /// the first tables are on disk (the crash hook's point).
     pub fn write(&self, path: &Path, halfway: impl FnOnce()) -> io::Result<(u64, u64)> {
-        let mut out = Hashing { out: BufWriter::with_capacity(1 << 20, File::create(path)?), hash: Xxh3::new(), len: 0 };
+        let mut out =
+            Hashing { out: BufWriter::with_capacity(1 << 20, File::create(path)?), hash: Xxh3::new(), len: 0 };
         let paths_len: usize = self.files.iter().map(|f| f.path.len()).sum();
         let mut header = [0u8; HEADER];
         header[..8].copy_from_slice(MAGIC);
@@ -147,7 +148,8 @@ impl Builder {
         }
         out.out.flush()?;
         halfway();
-        let mut exact: Vec<(u128, u32)> = self.items.iter().enumerate().map(|(i, (_, it))| (it.key, i as u32)).collect();
+        let mut exact: Vec<(u128, u32)> =
+            self.items.iter().enumerate().map(|(i, (_, it))| (it.key, i as u32)).collect();
         exact.par_sort_unstable();
         for (key, item) in exact {
             out.put(&key.to_le_bytes())?;
@@ -229,9 +231,7 @@ impl Segment {
         let stored = u64_at(&map, body);
         let actual = xxhash_rust::xxh3::xxh3_64(&map[..body]);
         if stored != checksum || actual != checksum {
-            return Err(Some(format!(
-                "corrupt segment: checksum {actual:016x}, the manifest says {checksum:016x}"
-            )));
+            return Err(Some(format!("corrupt segment: checksum {actual:016x}, the manifest says {checksum:016x}")));
         }
         let version = u32_at(&map, 8);
         if version != VERSION {

@@ -168,7 +168,8 @@ pub fn clean(dir: &Path, m: &mut Manifest) -> io::Result<Vec<PathBuf>> {
     let mut removed = Vec::new();
     for entry in fs::read_dir(dir)? {
         let name = entry?.file_name().to_string_lossy().into_owned();
-        let ours = (name.starts_with(SEGMENT_PREFIX) && (name.ends_with(SEGMENT_SUFFIX) || name.ends_with(TEMP_SUFFIX)))
+        let ours = (name.starts_with(SEGMENT_PREFIX)
+            && (name.ends_with(SEGMENT_SUFFIX) || name.ends_with(TEMP_SUFFIX)))
             || name == MANIFEST_TEMP;
         // Never named by a manifest (a crashed writer's), or retired and past
         // its grace (`expired`, no longer in `m`): no reader can open it.
