@@ -62,7 +62,7 @@ impl Dir {
 
     /// The findings of `check --format json` as (kind, [(path, line_start,
     /// line_end, para_start, para_end)]), and the exit status.
-    fn check(&self, paths: &[&str]) -> (Vec<(String, Vec<(String, u64, u64, u64, u64)>)>, Option<i32>) {
+    fn check(&self, paths: &[&str]) -> (Vec<(String, Copies)>, Option<i32>) {
         let out = self.run(&[&["check", "--index", "ix", "--format", "json"], paths].concat());
         (findings(&out), out.status.code())
     }

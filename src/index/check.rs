@@ -34,13 +34,16 @@ use crate::source::{self, io_message, Diagnostic, Origin, Source};
 /// (batch file, batch item, segment, indexed item).
 type ExactHit = (usize, usize, usize, u32);
 
+/// An indexed file: segment and file within it.
+type IndexedFile = (usize, u32);
+
 /// Indexed files (segment, file) that hold candidates of the batch's items,
 /// sorted, and the exact-key hits among them.
-fn lookup(index: &Index, batch: &[FileRecord], params: &Params) -> (Vec<(usize, u32)>, Vec<ExactHit>) {
+fn lookup(index: &Index, batch: &[FileRecord], params: &Params) -> (Vec<IndexedFile>, Vec<ExactHit>) {
     let least = params.ocr_floor() - scan::SKETCH_MARGIN;
     let k = params.num_perm;
     let bands = params.banding().bands;
-    let found: Vec<(Vec<(usize, u32)>, Vec<ExactHit>)> = batch
+    let found: Vec<(Vec<IndexedFile>, Vec<ExactHit>)> = batch
         .par_iter()
         .enumerate()
         .flat_map_iter(|(fi, r)| (0..r.items.len()).map(move |ii| (fi, r, ii)))
