@@ -43,6 +43,14 @@ pub enum Command {
     // later (the command line's) wins; lists add up.
     #[command(after_help = EXIT_STATUS, args_override_self = true)]
     Scan(Box<ScanArgs>),
+    /// Check files against an index (see `doublet index`) without adding
+    /// them: duplicates inside them and of anything indexed, reported as
+    /// `scan` reports them.
+    #[command(after_help = EXIT_STATUS, args_override_self = true)]
+    Check(Box<IndexArgs>),
+    /// Keep a persistent index of a collection, batch by batch.
+    #[command(subcommand)]
+    Index(IndexCommand),
     /// Show the settings a scan would use and where each comes from
     /// (default, FILE:LINE of doublet.toml, command line).
     Config(ConfigArgs),
@@ -53,6 +61,34 @@ pub enum Command {
     },
     /// Print the manual page (roff) to standard output.
     Man,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum IndexCommand {
+    /// Add files to the index in DIR (made when missing) as one new segment.
+    /// The matching options must be those the index was made with; report
+    /// and gate options have no effect here.
+    Add(Box<IndexArgs>),
+    /// Merge the index's segments into one.
+    Compact(IndexDir),
+    /// Segments, files, items, bytes on disk and the parameters of an index.
+    Stats(IndexDir),
+}
+
+#[derive(Args, Debug)]
+pub struct IndexDir {
+    /// The index directory.
+    #[arg(long, value_name = "DIR", value_hint = ValueHint::DirPath)]
+    pub index: PathBuf,
+}
+
+/// An index and scan's options and paths.
+#[derive(Args, Debug)]
+pub struct IndexArgs {
+    #[command(flatten)]
+    pub dir: IndexDir,
+    #[command(flatten)]
+    pub scan: ScanArgs,
 }
 
 #[derive(Args, Debug)]

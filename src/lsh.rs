@@ -149,7 +149,8 @@ impl Slot for u16 {
     }
 }
 
-/// The bucket key of one band: a hash of its rows, seeded by the band.
+/// The key of one band's `slots`, seeded by the band: the bucket a scan
+/// puts the item in.
 pub fn band_hash<T: Slot>(slots: &[T], band: u64) -> u64 {
     let mut bytes = [0u8; 4 * 64];
     let len = T::BYTES * slots.len();

@@ -16,6 +16,7 @@ use doublet::source::{self, io_message, Diagnostic, Filter, Input, Severity};
 
 mod cli;
 mod config;
+mod index_cmd;
 mod progress;
 
 use cli::{Cli, Color, Command, Format, ScanArgs};
@@ -32,7 +33,9 @@ fn main() -> ExitCode {
     };
     let cli = Cli::parse_from(argv);
     match cli.command {
-        Command::Scan(args) => run_scan(&args, resolved.as_ref()),
+        Command::Scan(args) => run_scan(&args, resolved.as_ref(), None),
+        Command::Check(args) => run_scan(&args.scan, None, Some(&args.dir.index)),
+        Command::Index(command) => index_cmd::run(command),
         Command::Config(args) => match config::resolve(&args.args) {
             Ok(r) => finish_stdout(|out| r.show(out)),
             Err(e) => fail(&e),
@@ -46,13 +49,13 @@ fn main() -> ExitCode {
 }
 
 /// Prints an error and gives exit status 2.
-fn fail(message: &str) -> ExitCode {
+pub(crate) fn fail(message: &str) -> ExitCode {
     eprintln!("doublet: {message}");
     ExitCode::from(2)
 }
 
 /// Runs `write` on buffered stdout; a closed pipe is not an error.
-fn finish_stdout(write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> ExitCode {
+pub(crate) fn finish_stdout(write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> ExitCode {
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     match write(&mut out).and_then(|()| out.flush()) {
@@ -80,12 +83,27 @@ fn man(out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-fn run_scan(args: &ScanArgs, resolved: Option<&config::Resolved>) -> ExitCode {
+/// The worker threads of a run: `threads`, or one per core.
+pub(crate) fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool, ExitCode> {
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = threads {
+        pool = pool.num_threads(n.max(1));
+    }
+    pool.build().map_err(|e| fail(&format!("cannot start worker threads: {e}")))
+}
+
+/// `scan`, or with `index` a `check` against that index.
+fn run_scan(args: &ScanArgs, resolved: Option<&config::Resolved>, index: Option<&Path>) -> ExitCode {
     let blame = |e: &str| resolved.map_or_else(|| e.to_string(), |r| r.blame(e));
     let params = match args.params() {
         Ok(p) => p,
         Err(e) => return fail(&blame(&e)),
     };
+    let index =
+        match index.map(|dir| doublet::index::Index::open(dir).and_then(|i| i.check_params(&params).map(|()| i))) {
+            Some(Err(e)) => return fail(&e),
+            opened => opened.and_then(Result::ok),
+        };
     let filter = match Filter::new(!args.no_ignore, &args.exclude) {
         Ok(f) => f,
         Err(e) => return fail(&blame(&e)),
@@ -100,19 +118,18 @@ fn run_scan(args: &ScanArgs, resolved: Option<&config::Resolved>) -> ExitCode {
         },
         _ => None,
     };
-    let mut pool = rayon::ThreadPoolBuilder::new();
-    if let Some(n) = args.threads {
-        pool = pool.num_threads(n.max(1));
-    }
-    let pool = match pool.build() {
+    let pool = match thread_pool(args.threads) {
         Ok(p) => p,
-        Err(e) => return fail(&format!("cannot start worker threads: {e}")),
+        Err(code) => return code,
     };
     let inputs: Vec<Input> = args.paths.iter().map(|p| Input::parse(p)).collect();
     let progress = progress::Progress::new(args.quiet);
     let mut result = pool.install(|| {
         let found = source::discover_filtered(&inputs, &filter);
-        let mut result = scan::scan(found.sources, found.diagnostics, &params, &progress);
+        let mut result = match &index {
+            Some(index) => doublet::index::check(index, found.sources, found.diagnostics, &params, &progress),
+            None => scan::scan(found.sources, found.diagnostics, &params, &progress),
+        };
         result.summary.excluded = found.excluded;
         result
     });

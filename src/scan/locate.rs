@@ -39,7 +39,7 @@ pub(super) fn part_bytes(data: &[u8], start: usize, end: usize, part: (usize, us
 }
 
 /// The content hash of whole paragraphs: of their normalized texts' hashes.
-fn paragraphs_content(hashes: &[u128]) -> u64 {
+pub(super) fn paragraphs_content(hashes: &[u128]) -> u64 {
     let mut h = xxhash_rust::xxh3::Xxh3::new();
     for p in hashes {
         h.update(&p.to_le_bytes());

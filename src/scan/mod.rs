@@ -27,6 +27,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 mod analyze;
+mod export;
 mod locate;
 mod passage;
 mod sets;
@@ -34,6 +35,7 @@ mod sketches;
 mod texts;
 
 use analyze::{analyze, Analyzed, Item};
+pub use export::{records, FileRecord, ItemRecord};
 pub use locate::snippet;
 use locate::{duplicated_bytes, locate_findings};
 use passage::{merge_by_occurrence, passage, sorted_set};
@@ -351,7 +353,7 @@ pub struct Summary {
 
 impl Summary {
     /// Sets the finding counts and duplicated bytes from `findings`.
-    fn count(&mut self, findings: &[Finding], files: usize) {
+    pub fn count(&mut self, findings: &[Finding], files: usize) {
         let of = |kind: Kind| findings.iter().filter(|f| f.kind == kind).count();
         self.findings = findings.len();
         self.exact_findings = of(Kind::Exact);

@@ -1,0 +1,244 @@
+//! Checking a batch against an index: which indexed files could hold a copy
+//! of something in the batch, and a normal scan of the batch with them.
+//!
+//! A scan pairs two items when their exact keys are equal, or when they share
+//! an LSH band key and their sketch estimate is not far below what
+//! verification accepts. The index answers the same two questions for every
+//! item of the batch, segment by segment, with the batch's keys: every
+//! indexed item a scan of the batch and that file would have paired with a
+//! batch item is found (the index's 8-bit sketches never estimate lower than
+//! a scan's 16-bit ones). The files holding such items are read again and
+//! scanned with the batch by [`crate::scan::scan`], so findings, blocks,
+//! similarities and locations are exactly a scan's; findings that do not
+//! involve the batch are dropped.
+//!
+//! An indexed file that changed or is gone since it was added cannot be
+//! scanned again. It gets a note, and the batch's exact copies in it (equal
+//! exact keys) are reported from the locations stored in the index, which
+//! are what the file held when it was indexed; near copies in it are not
+//! reported, as they cannot be verified without its text.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use xxhash_rust::xxh3::xxh3_64;
+
+use super::segment::FileEntry;
+use super::Index;
+use crate::minhash;
+use crate::scan::{self, FileInfo, FileRecord, Finding, Kind, Observer, Occurrence, Params, ScanResult};
+use crate::source::{self, io_message, Diagnostic, Origin, Source};
+
+/// An indexed item with the batch item whose exact key it shares:
+/// (batch file, batch item, segment, indexed item).
+type ExactHit = (usize, usize, usize, u32);
+
+/// An indexed file: segment and file within it.
+type IndexedFile = (usize, u32);
+
+/// Indexed files (segment, file) that hold candidates of the batch's items,
+/// sorted, and the exact-key hits among them.
+fn lookup(index: &Index, batch: &[FileRecord], params: &Params) -> (Vec<IndexedFile>, Vec<ExactHit>) {
+    let least = params.ocr_floor() - scan::SKETCH_MARGIN;
+    let k = params.num_perm;
+    let bands = params.banding().bands;
+    let found: Vec<(Vec<IndexedFile>, Vec<ExactHit>)> = batch
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(fi, r)| (0..r.items.len()).map(move |ii| (fi, r, ii)))
+        .map(|(fi, r, ii)| {
+            let (mut files, mut exact) = (Vec::new(), Vec::new());
+            let sketch = &r.sketches[ii * k..(ii + 1) * k];
+            for (si, seg) in index.segments.iter().enumerate() {
+                for id in seg.exact(r.items[ii].key) {
+                    files.push((si, seg.item_file(id as usize)));
+                    exact.push((fi, ii, si, id));
+                }
+                for b in 0..bands {
+                    for id in seg.band(b, r.band_keys[ii * bands + b]) {
+                        let file = (si, seg.item_file(id as usize));
+                        if !files.contains(&file) && minhash::estimate(sketch, seg.sketch(id as usize)) >= least {
+                            files.push(file);
+                        }
+                    }
+                }
+            }
+            (files, exact)
+        })
+        .collect();
+    let (mut files, mut exact) = (Vec::new(), Vec::new());
+    for (f, e) in found {
+        files.extend(f);
+        exact.extend(e);
+    }
+    files.sort_unstable();
+    files.dedup();
+    (files, exact)
+}
+
+/// Reports duplicates inside the batch `sources` and between it and the
+/// index, as a scan of the batch and the indexed files holding candidates
+/// would (see the module documentation); nothing is added to the index.
+pub fn check(
+    index: &Index,
+    sources: Vec<Source>,
+    mut diagnostics: Vec<Diagnostic>,
+    params: &Params,
+    observer: &dyn Observer,
+) -> ScanResult {
+    // The batch is read twice (keys, then the scan): standard input and
+    // FIFOs are read once, here.
+    let sources: Vec<Source> = sources
+        .into_iter()
+        .filter_map(|s| match s.origin {
+            Origin::Stdin | Origin::File { fifo: true, .. } => match source::read(&s) {
+                Ok(data) => Some(Source { name: s.name, origin: Origin::Memory(Arc::new(data)) }),
+                Err(e) => {
+                    diagnostics.push(Diagnostic::error(&s.name, io_message(&e)));
+                    None
+                }
+            },
+            _ => Some(s),
+        })
+        .collect();
+    let batch_names: HashSet<String> = sources.iter().map(|s| s.name.clone()).collect();
+    // What cannot be read is reported by the scan below.
+    let (records, _) = scan::records(sources.clone(), params);
+    let (hits, exact) = lookup(index, &records, params);
+    // A batch file indexed under the same path is checked as the batch has it.
+    let candidates: Vec<((usize, u32), FileEntry)> = hits
+        .into_iter()
+        .map(|(s, f)| ((s, f), index.segments[s].file(f as usize)))
+        .filter(|(_, e)| !batch_names.contains(&e.path))
+        .collect();
+    let states: Vec<Result<(), String>> = candidates
+        .par_iter()
+        .map(|(_, e)| match std::fs::read(&e.path) {
+            Ok(data) if data.len() as u64 == e.bytes && xxh3_64(&data) == e.digest => Ok(()),
+            Ok(_) => Err("changed since it was indexed".to_string()),
+            Err(e) => Err(format!("indexed, but cannot be read again: {}", io_message(&e))),
+        })
+        .collect();
+    let mut fresh = Vec::new();
+    let mut stale: HashMap<(usize, u32), FileEntry> = HashMap::new();
+    for ((at, e), state) in candidates.into_iter().zip(states) {
+        match state {
+            Ok(()) => fresh.push(Source {
+                name: e.path.clone(),
+                origin: Origin::File { path: e.path.clone().into(), fifo: false },
+            }),
+            Err(why) => {
+                diagnostics.push(Diagnostic::note(
+                    &e.path,
+                    format!("{why}; exact copies in it are reported as it was indexed, near copies not at all"),
+                ));
+                stale.insert(at, e);
+            }
+        }
+    }
+    if !fresh.is_empty() {
+        let what = if fresh.len() == 1 { "file holds" } else { "files hold" };
+        diagnostics.push(Diagnostic::note(
+            index.dir.display().to_string(),
+            format!("{} indexed {what} candidates, read again", fresh.len()),
+        ));
+    }
+    let mut all = sources;
+    all.extend(fresh);
+    let mut result = scan::scan(all, diagnostics, params, observer);
+    result.findings.retain(|f| f.occurrences.iter().any(|o| batch_names.contains(&o.path)));
+    result.breaks.retain(|b| batch_names.contains(&b.path));
+    stored_copies(&mut result, index, &records, &exact, &stale);
+    for (i, f) in result.findings.iter_mut().enumerate() {
+        f.id = i + 1;
+    }
+    result.summary.breaks = result.breaks.len();
+    let files = result.files.len();
+    result.summary.count(&result.findings, files);
+    result
+}
+
+/// Adds the exact copies in changed or gone indexed files (`stale`), at the
+/// locations the index stored, to the finding of the batch item they copy,
+/// or as findings of their own.
+fn stored_copies(
+    result: &mut ScanResult,
+    index: &Index,
+    batch: &[FileRecord],
+    exact: &[ExactHit],
+    stale: &HashMap<(usize, u32), FileEntry>,
+) {
+    let mut by_item: Vec<(usize, usize, usize, u32)> = exact
+        .iter()
+        .copied()
+        .filter(|&(_, _, s, id)| stale.contains_key(&(s, index.segments[s].item_file(id as usize))))
+        .collect();
+    by_item.sort_unstable();
+    let mut file_of: HashMap<String, usize> =
+        result.files.iter().enumerate().map(|(i, f)| (f.path.clone(), i)).collect();
+    for group in by_item.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
+        let (fi, ii) = (group[0].0, group[0].1);
+        let r = &batch[fi];
+        let Some(&batch_file) = file_of.get(&r.name) else { continue };
+        let it = &r.items[ii];
+        let mut stored = Vec::new();
+        for &(_, _, s, id) in group {
+            let seg = &index.segments[s];
+            let entry = &stale[&(s, seg.item_file(id as usize))];
+            let file = *file_of.entry(entry.path.clone()).or_insert_with(|| {
+                result.files.push(FileInfo {
+                    path: entry.path.clone(),
+                    bytes: entry.bytes,
+                    paragraphs: entry.paragraphs as usize,
+                    data: None,
+                });
+                result.files.len() - 1
+            });
+            stored.push(occurrence(file, &entry.path, &seg.item(id as usize), r.snippets[ii].clone()));
+        }
+        let same = |o: &Occurrence| {
+            o.file == batch_file && (o.para_start, o.para_end) == (it.para_first as usize, it.para_last as usize)
+        };
+        let at = result.findings.iter().position(|f| f.kind == Kind::Exact && f.occurrences.iter().any(same));
+        let f = match at {
+            Some(i) => &mut result.findings[i],
+            None => {
+                let own = occurrence(batch_file, &r.name, it, r.snippets[ii].clone());
+                result.findings.push(Finding {
+                    id: 0,
+                    kind: Kind::Exact,
+                    similarity: 1.0,
+                    paragraphs: 1,
+                    fingerprint: String::new(),
+                    occurrences: vec![own],
+                });
+                result.findings.last_mut().expect("pushed just now")
+            }
+        };
+        f.occurrences.extend(stored);
+        f.fingerprint = Finding::fingerprint_of(f.occurrences.iter().map(|o| (o.path.as_str(), o.content.as_str())));
+    }
+}
+
+/// An occurrence at a stored location.
+fn occurrence(file: usize, path: &str, it: &scan::ItemRecord, snippet: String) -> Occurrence {
+    Occurrence {
+        file,
+        path: path.to_string(),
+        byte_start: it.byte_start as usize,
+        byte_end: it.byte_end as usize,
+        line_start: it.line_start as usize,
+        col_start: it.col_start as usize,
+        line_end: it.line_end as usize,
+        col_end: it.col_end as usize,
+        para_start: it.para_first as usize,
+        para_end: it.para_last as usize,
+        page: (it.page > 0).then_some(it.page),
+        bbox: None,
+        snippet,
+        part: None,
+        partial: false,
+        content: format!("{:016x}", it.content),
+    }
+}

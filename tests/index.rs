@@ -1,0 +1,340 @@
+//! The persistent index end to end: `doublet index add|compact|stats` and
+//! `doublet check`, through the built binary, in fresh temporary
+//! directories: what a check finds and where, that it adds nothing, refused
+//! parameters, the writer lock, writers killed at every step, damaged
+//! segments, compaction, changed indexed files, and the report formats and
+//! gates of a check.
+
+use std::fs;
+use std::os::unix::io::AsRawFd;
+use std::path::Path;
+use std::process::Output;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+const P1: &str = "The committee met on Tuesday to review the budget for the coming year.";
+const P2: &str = "Every station along the northern line will close for repairs in March.";
+const P3: &str = "Volunteers planted four hundred trees on the hills above the old quarry.";
+const P4: &str = "A spokesman said the bridge would reopen once the inspection was complete.";
+const P5: &str = "The library will extend its opening hours during the examination period.";
+const P6: &str = "Fishermen reported the largest catch of herring in twenty years this week.";
+const P7: &str = "The school choir will sing at the harvest festival on Saturday afternoon.";
+
+struct Dir(tempfile::TempDir);
+
+impl Dir {
+    fn new() -> Self {
+        Self(tempfile::Builder::new().prefix("doublet-index-").tempdir().unwrap())
+    }
+
+    fn path(&self) -> &Path {
+        self.0.path()
+    }
+
+    fn create(&self, name: &str, paragraphs: &[&str]) {
+        fs::write(self.path().join(name), paragraphs.join("\n\n") + "\n").unwrap();
+    }
+
+    /// Names in the index directory, sorted.
+    fn index_files(&self) -> Vec<String> {
+        let mut v: Vec<String> = fs::read_dir(self.path().join("ix"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::cargo_bin("doublet").unwrap().current_dir(self.path()).args(args).output().unwrap()
+    }
+
+    fn run_env(&self, args: &[&str], key: &str, value: &str) -> Output {
+        Command::cargo_bin("doublet").unwrap().current_dir(self.path()).env(key, value).args(args).output().unwrap()
+    }
+
+    /// `index add` that must succeed.
+    fn add(&self, paths: &[&str]) {
+        let out = self.run(&[&["index", "add", "--index", "ix"], paths].concat());
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    }
+
+    /// The findings of `check --format json` as (kind, [(path, line_start,
+    /// line_end, para_start, para_end)]), and the exit status.
+    fn check(&self, paths: &[&str]) -> (Vec<(String, Copies)>, Option<i32>) {
+        let out = self.run(&[&["check", "--index", "ix", "--format", "json"], paths].concat());
+        (findings(&out), out.status.code())
+    }
+
+    fn stats(&self) -> String {
+        let out = self.run(&["index", "stats", "--index", "ix"]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        String::from_utf8(out.stdout).unwrap()
+    }
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+type Copies = Vec<(String, u64, u64, u64, u64)>;
+
+fn findings(out: &Output) -> Vec<(String, Copies)> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|v| v["type"] == "finding")
+        .map(|f| {
+            let copies = f["occurrences"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|o| {
+                    let n = |k: &str| o[k].as_u64().unwrap();
+                    (
+                        o["path"].as_str().unwrap().to_string(),
+                        n("line_start"),
+                        n("line_end"),
+                        n("para_start"),
+                        n("para_end"),
+                    )
+                })
+                .collect();
+            (f["kind"].as_str().unwrap().to_string(), copies)
+        })
+        .collect()
+}
+
+fn stat(stats: &str, key: &str) -> u64 {
+    let line = stats.lines().find(|l| l.starts_with(&format!("{key}: "))).unwrap();
+    line[key.len() + 2..].parse().unwrap()
+}
+
+/// An archive of two files and a batch that copies a block of the first.
+fn archive() -> Dir {
+    let d = Dir::new();
+    d.create("a.txt", &[P3, P1, P2, P4]);
+    d.create("b.txt", &[P5, P6]);
+    d.create("batch.txt", &[P7, P1, P2]);
+    d.add(&["a.txt"]);
+    d.add(&["b.txt"]);
+    d
+}
+
+#[test]
+fn check_finds_a_copied_block_with_both_locations_as_a_scan_does() {
+    let d = archive();
+    let (found, code) = d.check(&["batch.txt"]);
+    assert_eq!(code, Some(1));
+    let want = vec![("batch.txt".to_string(), 3, 5, 1, 2), ("a.txt".to_string(), 3, 5, 1, 2)];
+    assert_eq!(found, vec![("exact".to_string(), want)]);
+    // A scan of the batch with the indexed files finds the same.
+    let scan = d.run(&["scan", "--format", "json", "batch.txt", "a.txt", "b.txt"]);
+    assert_eq!(findings(&scan), found);
+    // A batch with nothing indexed in it passes.
+    d.create("new.txt", &[P7]);
+    assert_eq!(d.check(&["new.txt"]), (vec![], Some(0)));
+}
+
+#[test]
+fn check_finds_near_copies_and_copies_inside_the_batch() {
+    let d = archive();
+    let near = P4.replace("bridge", "bridges");
+    d.create("batch.txt", &[&near, P7, P7]);
+    let (found, code) = d.check(&["batch.txt"]);
+    assert_eq!(code, Some(1));
+    let kinds: Vec<&str> = found.iter().map(|f| f.0.as_str()).collect();
+    assert_eq!(kinds, ["near", "exact"], "{found:?}");
+    assert_eq!(found[0].1[1].0, "a.txt");
+    assert_eq!(found[1].1.iter().map(|c| c.0.as_str()).collect::<Vec<_>>(), ["batch.txt", "batch.txt"]);
+}
+
+#[test]
+fn check_does_not_add() {
+    let d = archive();
+    let before = (d.stats(), d.index_files(), fs::read(d.path().join("ix/MANIFEST")).unwrap());
+    d.check(&["batch.txt"]);
+    assert_eq!((d.stats(), d.index_files(), fs::read(d.path().join("ix/MANIFEST")).unwrap()), before);
+    assert_eq!(stat(&before.0, "files"), 2);
+    assert_eq!(stat(&before.0, "segments"), 2);
+}
+
+#[test]
+fn adding_with_other_parameters_is_refused_naming_both_values() {
+    let d = archive();
+    d.create("c.txt", &[P7]);
+    let out = d.run(&["index", "add", "--index", "ix", "--threshold", "0.8", "c.txt"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("built with threshold 0.6, this run has threshold 0.8"), "{}", stderr(&out));
+    let out = d.run(&["check", "--index", "ix", "--ngram", "4", "c.txt"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("built with ngram 5, this run has ngram 4"), "{}", stderr(&out));
+    assert_eq!(stat(&d.stats(), "files"), 2);
+    // Already indexed paths are not added twice; what cannot be read again is refused.
+    let out = d.run(&["index", "add", "--index", "ix", "a.txt", "c.txt"]);
+    assert!(stderr(&out).contains("a.txt: already in the index"), "{}", stderr(&out));
+    assert_eq!(stat(&d.stats(), "files"), 3);
+    let out = Command::cargo_bin("doublet")
+        .unwrap()
+        .current_dir(d.path())
+        .args(["index", "add", "--index", "ix", "-"])
+        .write_stdin(P1)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("only regular files can be indexed"), "{}", stderr(&out));
+    // A directory that is not an index is left alone.
+    let out = d.run(&["index", "add", "--index", ".", "c.txt"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("not an index directory"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_second_writer_is_locked_out_and_readers_go_on() {
+    let d = archive();
+    let lock = fs::File::open(d.path().join("ix/LOCK")).unwrap();
+    // SAFETY: flock on a descriptor this test owns.
+    assert_eq!(unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) }, 0);
+    d.create("c.txt", &[P7]);
+    for args in [&["index", "add", "--index", "ix", "c.txt"][..], &["index", "compact", "--index", "ix"]] {
+        let out = d.run(args);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(stderr(&out).contains("index ix is locked by another writer"), "{}", stderr(&out));
+    }
+    assert_eq!(d.check(&["batch.txt"]).1, Some(1));
+    drop(lock);
+    d.add(&["c.txt"]);
+}
+
+#[test]
+fn a_writer_killed_at_any_step_leaves_the_index_answering_as_before() {
+    let d = archive();
+    d.create("c.txt", &[P7, P5]);
+    d.create("batch2.txt", &[P7]);
+    let before = d.check(&["batch.txt", "batch2.txt"]);
+    let stats = d.stats();
+    for step in ["segment-partial", "segment-written", "segment-renamed", "manifest-written"] {
+        let out = d.run_env(&["index", "add", "--index", "ix", "c.txt"], "DOUBLET_INDEX_CRASH_AFTER", step);
+        assert!(!out.status.success(), "{step}: {}", stderr(&out));
+        assert_eq!(d.check(&["batch.txt", "batch2.txt"]), before, "{step}");
+        assert_eq!(d.stats(), stats, "{step}");
+    }
+    let out = d.run_env(&["index", "compact", "--index", "ix"], "DOUBLET_INDEX_CRASH_AFTER", "manifest-written");
+    assert!(!out.status.success());
+    assert_eq!(d.check(&["batch.txt", "batch2.txt"]), before);
+    // Killed after the manifest took effect: the batch is in.
+    let out = d.run_env(&["index", "add", "--index", "ix", "c.txt"], "DOUBLET_INDEX_CRASH_AFTER", "manifest-renamed");
+    assert!(!out.status.success());
+    assert_eq!(stat(&d.stats(), "files"), 3);
+    let (after, _) = d.check(&["batch2.txt"]);
+    assert_eq!(after[0].1.iter().map(|c| c.0.as_str()).collect::<Vec<_>>(), ["batch2.txt", "c.txt"]);
+    // The next writer removes what the killed ones left (a segment never
+    // named by a manifest, a manifest never renamed).
+    fs::write(d.path().join("ix/seg-000009.dseg.tmp"), "left over").unwrap();
+    d.create("d.txt", &[P6]);
+    d.add(&["d.txt"]);
+    assert_eq!(
+        d.index_files(),
+        ["LOCK", "MANIFEST", "seg-000001.dseg", "seg-000002.dseg", "seg-000003.dseg", "seg-000004.dseg"]
+    );
+}
+
+#[test]
+fn corrupt_and_truncated_segments_are_named() {
+    let d = archive();
+    let seg = d.path().join("ix/seg-000001.dseg");
+    let mut bytes = fs::read(&seg).unwrap();
+    bytes[200] ^= 1;
+    fs::write(&seg, &bytes).unwrap();
+    for args in [&["check", "--index", "ix", "batch.txt"][..], &["index", "stats", "--index", "ix"]] {
+        let out = d.run(args);
+        assert_eq!(out.status.code(), Some(2));
+        let err = stderr(&out);
+        assert!(err.contains("ix/seg-000001.dseg: corrupt segment: checksum"), "{err}");
+    }
+    bytes[200] ^= 1;
+    fs::write(&seg, &bytes[..bytes.len() - 100]).unwrap();
+    let out = d.run(&["check", "--index", "ix", "batch.txt"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("ix/seg-000001.dseg: truncated or damaged segment"), "{}", stderr(&out));
+    fs::write(&seg, &bytes).unwrap();
+    assert_eq!(d.check(&["batch.txt"]).1, Some(1));
+}
+
+#[test]
+fn compaction_keeps_every_answer_and_retires_old_segments() {
+    let d = archive();
+    d.create("c.txt", &[P7, P4]);
+    d.add(&["c.txt"]);
+    d.create("batch2.txt", &[P5, P6, P7]);
+    let batches: [&[&str]; 3] = [&["batch.txt"], &["batch2.txt"], &["batch.txt", "batch2.txt"]];
+    let before: Vec<_> = batches.iter().map(|b| d.check(b)).collect();
+    assert!(before.iter().all(|(f, _)| !f.is_empty()));
+    let out = d.run(&["index", "compact", "--index", "ix"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let stats = d.stats();
+    assert_eq!((stat(&stats, "segments"), stat(&stats, "retired segments")), (1, 3));
+    assert_eq!((stat(&stats, "files"), stat(&stats, "items")), (3, 8));
+    let after: Vec<_> = batches.iter().map(|b| d.check(b)).collect();
+    assert_eq!(after, before);
+    // Retired segments stay for readers until their grace has passed.
+    assert!(d.path().join("ix/seg-000001.dseg").exists());
+    let out = d.run_env(&["index", "compact", "--index", "ix"], "DOUBLET_INDEX_GRACE_SECS", "0");
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(d.index_files(), ["LOCK", "MANIFEST", "seg-000004.dseg"]);
+    assert_eq!(batches.iter().map(|b| d.check(b)).collect::<Vec<_>>(), before);
+}
+
+#[test]
+fn a_changed_or_gone_indexed_file_is_reported_and_its_exact_copies_kept() {
+    let d = archive();
+    // Lines move: the stored locations are what the file held when indexed.
+    d.create("a.txt", &["A new first paragraph, added after the file was indexed.", P3, P1, P2, P4]);
+    let out = d.run(&["check", "--index", "ix", "--format", "json", "batch.txt"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("a.txt: changed since it was indexed"), "{}", stderr(&out));
+    let want: Copies = vec![
+        ("batch.txt".into(), 3, 3, 1, 1),
+        ("a.txt".into(), 3, 3, 1, 1),
+        ("batch.txt".into(), 5, 5, 2, 2),
+        ("a.txt".into(), 5, 5, 2, 2),
+    ];
+    let got: Copies = findings(&out)
+        .into_iter()
+        .flat_map(|(kind, c)| {
+            assert_eq!(kind, "exact");
+            c
+        })
+        .collect();
+    assert_eq!(got, want);
+    fs::remove_file(d.path().join("a.txt")).unwrap();
+    let out = d.run(&["check", "--index", "ix", "--format", "json", "batch.txt"]);
+    assert!(stderr(&out).contains("a.txt: indexed, but cannot be read again"), "{}", stderr(&out));
+    assert_eq!(findings(&out).len(), 2);
+}
+
+#[test]
+fn check_takes_every_format_gate_and_baseline() {
+    let d = archive();
+    let out = d.run(&["check", "--index", "ix", "--format", "sarif", "batch.txt"]);
+    assert_eq!(out.status.code(), Some(1));
+    let sarif: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let locations = sarif["runs"][0]["results"][0]["locations"].as_array().unwrap();
+    let uris: Vec<&str> =
+        locations.iter().map(|l| l["physicalLocation"]["artifactLocation"]["uri"].as_str().unwrap()).collect();
+    assert_eq!(uris, ["batch.txt", "a.txt"]);
+    let out = d.run(&["check", "--index", "ix", "--max-findings", "1", "batch.txt"]);
+    assert_eq!(out.status.code(), Some(0));
+    let out = d.run(&["check", "--index", "ix", "--fail-on", "near", "batch.txt"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("gate tripped: 1 finding counted by --fail-on near"), "{}", stderr(&out));
+    let out = d.run(&["check", "--index", "ix", "--baseline", "base.json", "--update-baseline", "batch.txt"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = d.run(&["check", "--index", "ix", "--baseline", "base.json", "batch.txt"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("1 finding accepted by the baseline"), "{}", stderr(&out));
+    let out = d.run(&["check", "--index", "ix", "--format", "html", "--output", "r.html", "batch.txt"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(fs::read_to_string(d.path().join("r.html")).unwrap().contains(P1));
+}
