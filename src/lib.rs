@@ -39,6 +39,7 @@ pub mod boilerplate;
 pub mod breaks;
 pub mod cluster;
 pub mod gate;
+pub mod input;
 pub mod layout;
 pub mod location;
 pub mod lsh;

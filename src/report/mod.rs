@@ -119,6 +119,11 @@ pub(crate) fn counts(s: &Summary) -> String {
         }
     }
     let breaks = if s.breaks > 0 { format!(", {}", plural(s.breaks, "break", "breaks")) } else { String::new() };
+    let bad = if s.bad_records > 0 {
+        format!(" ({} skipped)", plural(s.bad_records, "bad record", "bad records"))
+    } else {
+        String::new()
+    };
     // What a baseline or exclusion globs left out, when they did.
     let mut left_out = Vec::new();
     if s.accepted > 0 {
@@ -129,7 +134,7 @@ pub(crate) fn counts(s: &Summary) -> String {
     }
     let left_out = if left_out.is_empty() { String::new() } else { format!("; {}", left_out.join(", ")) };
     format!(
-        "{}, {}, {} scanned; {} ({}){breaks}, {:.1}% duplicated{left_out}",
+        "{}, {}, {} scanned{bad}; {} ({}){breaks}, {:.1}% duplicated{left_out}",
         plural(s.files, "file", "files"),
         plural(s.paragraphs, "paragraph", "paragraphs"),
         human_bytes(s.bytes),
