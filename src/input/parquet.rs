@@ -19,7 +19,7 @@ use crate::segment::Mode;
 
 /// The rows of a Parquet file, cut into paragraphs.
 pub fn records(data: &[u8], options: &Options, mode: Mode, patterns: &Patterns) -> Result<Records, String> {
-    let reader = SerializedFileReader::new(Bytes::copy_from_slice(data)).map_err(|e| format!("Parquet: {e}"))?;
+    let reader = SerializedFileReader::new(Bytes::copy_from_slice(data)).map_err(|e| e.to_string())?;
     let schema = reader.metadata().file_metadata().schema_descr();
     let fields = schema.root_schema().get_fields();
     let column = |name: &str, what: &str| {
@@ -34,12 +34,12 @@ pub fn records(data: &[u8], options: &Options, mode: Mode, patterns: &Patterns) 
     let mut chosen = vec![fields[text_at].clone()];
     chosen.extend(id_at.filter(|&i| i != text_at).map(|i| fields[i].clone()));
     let projection =
-        Type::group_type_builder("schema").with_fields(chosen).build().map_err(|e| format!("Parquet: {e}"))?;
-    let rows = reader.get_row_iter(Some(projection)).map_err(|e| format!("Parquet: {e}"))?;
+        Type::group_type_builder(schema.root_schema().name()).with_fields(chosen).build().map_err(|e| e.to_string())?;
+    let rows = reader.get_row_iter(Some(projection)).map_err(|e| e.to_string())?;
     let mut out = Records::default();
     for (i, row) in rows.enumerate() {
         let n = i as u64 + 1;
-        let row = row.map_err(|e| format!("Parquet, row {n}: {e}"))?;
+        let row = row.map_err(|e| format!("row {n}: {e}"))?;
         let value = |name: &str| row.get_column_iter().find(|(k, _)| k.as_str() == name).map(|(_, v)| v);
         let text = match value(text_field) {
             Some(Field::Str(s)) => Ok(s.clone()),

@@ -57,17 +57,28 @@ pub(crate) fn other_copies(finding: &Finding, copy: usize) -> impl Iterator<Item
 /// 1 (copy 1 of 2, similarity 1.000): other copies at path:83`, each path
 /// passed through `path` (the escaping of the format).
 pub(crate) fn copy_message(finding: &Finding, copy: usize, path: impl Fn(&str) -> String) -> String {
-    let others: Vec<String> =
-        other_copies(finding, copy).map(|o| format!("{}:{}", path(&o.path), o.line_start)).collect();
+    let others: Vec<String> = other_copies(finding, copy)
+        .map(|o| format!("{}:{}{}", path(&o.path), o.line_start, record_suffix(o, " (", ")")))
+        .collect();
     format!(
-        "{} finding {} (copy {} of {}, similarity {:.3}): other copies at {}",
+        "{} finding {} (copy {} of {}, similarity {:.3}{}): other copies at {}",
         kind_name(finding.kind),
         finding.id,
         copy + 1,
         finding.occurrences.len(),
         finding.similarity,
+        record_suffix(&finding.occurrences[copy], ", ", ""),
         others.join(", ")
     )
+}
+
+/// `row 3, record a1` between `before` and `after` for an occurrence in a
+/// JSON Lines or Parquet record; empty for any other.
+pub(crate) fn record_suffix(o: &Occurrence, before: &str, after: &str) -> String {
+    match o.inside.as_ref().and_then(|i| i.label()) {
+        Some(label) => format!("{before}{label}{after}"),
+        None => String::new(),
+    }
 }
 
 /// Control characters (a newline in a file name) as Rust escapes, so a

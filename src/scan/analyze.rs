@@ -275,8 +275,10 @@ fn record_spans(records: &input::Records) -> Vec<Span> {
 /// with a Markdown extension; standard input is plain text.
 fn is_markdown(src: &Source) -> bool {
     match &src.origin {
-        source::Origin::File { path, .. } => markdown::is_markdown(path),
-        source::Origin::Memory(_) => markdown::is_markdown(std::path::Path::new(&src.name)),
+        source::Origin::File { path, .. } => markdown::is_markdown(&input::compressed::inner_path(path)),
+        source::Origin::Memory(_) => {
+            markdown::is_markdown(&input::compressed::inner_path(std::path::Path::new(&src.name)))
+        }
         source::Origin::Stdin => false,
     }
 }
