@@ -135,7 +135,7 @@ impl Records {
         for n in l.notes {
             self.diagnostics.push(Diagnostic::note(
                 String::new(),
-                format!("record at {}, line {} of its text: {}", record.row, n.line, n.message),
+                format!("record {}, line {} of its text: {}", record.row, n.line, n.message),
             ));
         }
         let first = self.paragraphs.len();

@@ -360,6 +360,8 @@ fn parameter_label(key: &str) -> &str {
         "binary" => "binary files scanned",
         "ocr_floor" => "lowest similarity for OCR-like copies",
         "check_breaks" => "layout breaks checked",
+        "text_field" => "text field of records (JSON Lines, Parquet)",
+        "id_field" => "id field of records",
         "normalization" => "normalization",
         other => other,
     }
@@ -393,6 +395,9 @@ fn summary(page: &mut String, result: &ScanResult) {
     }
     if s.errors > 0 || s.skipped > 0 {
         stats.push(("Errors, skipped", format!("{}, {}", count(s.errors), count(s.skipped))));
+    }
+    if s.bad_records > 0 {
+        stats.push(("Bad records skipped", count(s.bad_records)));
     }
     for (label, value) in stats {
         let _ = writeln!(page, "<div><dt>{label}</dt><dd>{}</dd></div>", escape(&value));
