@@ -129,7 +129,7 @@ fn kind(raw: &str) -> &'static str {
 
 /// The records of a JSON Lines file (decompressed), cut into paragraphs.
 pub fn records(name: &str, data: &[u8], options: &Options, mode: Mode, patterns: &Patterns) -> Records {
-    let mut out = Records::default();
+    let mut out = Records { in_file: true, ..Records::default() };
     let body = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
     let mut at = data.len() - body.len();
     let mut line_no = 0u64;

@@ -105,6 +105,9 @@ impl Record {
 /// The records of one file, cut into paragraphs.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Records {
+    /// Offsets point into the file (JSON Lines), not only into each
+    /// record's text (Parquet).
+    pub in_file: bool,
     pub records: Vec<Record>,
     /// Every paragraph: its record and its byte range in the record's text.
     pub paragraphs: Vec<(u32, Span)>,

@@ -68,7 +68,7 @@ pub(super) fn locate_findings(findings: &mut [Finding], files: &[Analyzed], diag
             }
             let a = &files[file];
             // Parquet rows are located in their own text: nothing to read again.
-            if let Some(records) = a.records.as_ref().filter(|r| r.records.iter().all(|r| r.map.is_none())) {
+            if let Some(records) = a.records.as_ref().filter(|r| !r.in_file) {
                 return Ok(locate_in_records(a, records, None, occ, findings));
             }
             let data: Arc<Vec<u8>> = match &a.data {
