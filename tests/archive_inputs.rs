@@ -196,6 +196,9 @@ fn ascii_literal(text: &str) -> String {
         .collect()
 }
 
+/// A paragraph that two records of the tests hold.
+const TWICE: &str = "A paragraph long enough to be matched, printed in two records.";
+
 const CJK: &str =
     "考生须凭本人准考证、有效身份证件按时进入考场,“迟到”十五分钟不得入场,考试结束前三十分钟不得交卷离场。";
 const NOTICE: &str = "Candidates must say \"present\" when called — café rules 😀 apply to everyone.";
@@ -255,7 +258,7 @@ fn jsonl_records_with_escapes_and_cjk_point_at_their_raw_bytes() {
 #[test]
 fn bad_records_are_named_counted_and_skipped() {
     let dir = Dir::new();
-    let para = "A paragraph long enough to be matched, printed in two records.";
+    let para = TWICE;
     let lines = [
         format!("{{\"text\": \"{para}\"}}"),
         "{\"text\": \"unterminated}".to_string(),
@@ -311,7 +314,7 @@ fn a_block_never_runs_from_one_record_into_the_next() {
 #[test]
 fn json_files_named_with_a_text_field_are_json_lines() {
     let dir = Dir::new();
-    let para = "A paragraph long enough to be matched, printed in two records.";
+    let para = TWICE;
     // A blank line between the records makes each a paragraph of plain text too.
     let raw = format!("{{\"body\": \"{para}\"}}\n\n{{\"body\": \"{para}\"}}\n");
     dir.write("d.json", &raw);
@@ -332,7 +335,7 @@ fn json_files_named_with_a_text_field_are_json_lines() {
 #[test]
 fn compressed_json_lines_say_both() {
     let dir = Dir::new();
-    let para = "A paragraph long enough to be matched, printed in two records.";
+    let para = TWICE;
     let raw = format!("{{\"text\": \"{para}\"}}\n{{\"text\": \"x\\n\\n{para}\"}}\n");
     dir.write("d.jsonl.zst", zstd::encode_all(raw.as_bytes(), 3).unwrap());
     let run = dir.json(&["d.jsonl.zst"]);
