@@ -284,6 +284,17 @@ pub struct ScanArgs {
     #[arg(long = "ignore-pattern", value_name = "REGEX")]
     pub ignore_patterns: Vec<String>,
 
+    /// The field (JSON Lines) or column (Parquet) holding each record's text
+    /// [default: text]. Given, it also makes `.json` files named on the
+    /// command line read as JSON Lines.
+    #[arg(long, value_name = "NAME")]
+    pub text_field: Option<String>,
+
+    /// The field or column naming each record in reports; a record without
+    /// it is a bad record.
+    #[arg(long, value_name = "NAME")]
+    pub id_field: Option<String>,
+
     /// Worker threads (default: one per core).
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,
@@ -337,6 +348,11 @@ impl ScanArgs {
             check_breaks: self.check.contains(&Check::Breaks),
             ocr: !self.strict,
             ignore_patterns: self.ignore_patterns.clone(),
+            input: doublet::input::Options {
+                text_field: self.text_field.clone(),
+                id_field: self.id_field.clone(),
+                json_files: self.paths.iter().map(PathBuf::from).collect(),
+            },
             ..Params::default()
         };
         let p = match self.memory_limit {

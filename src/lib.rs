@@ -40,6 +40,7 @@ pub mod breaks;
 pub mod cluster;
 pub mod gate;
 pub mod index;
+pub mod input;
 pub mod layout;
 pub mod location;
 pub mod lsh;

@@ -306,7 +306,9 @@ pub fn io_message(e: &io::Error) -> String {
     }
 }
 
-/// Reads one source completely.
+/// Reads one source completely; a file named `.gz` or `.zst` (or bytes in
+/// memory named so) is decompressed while it is read
+/// ([`crate::input::compressed`]). Standard input is read as it comes.
 pub fn read(source: &Source) -> io::Result<Vec<u8>> {
     match &source.origin {
         Origin::Stdin => {
@@ -314,9 +316,9 @@ pub fn read(source: &Source) -> io::Result<Vec<u8>> {
             io::stdin().lock().read_to_end(&mut buf)?;
             Ok(buf)
         }
-        Origin::File { path, fifo: false } => std::fs::read(path),
+        Origin::File { path, fifo: false } => crate::input::compressed::read_file(path),
         Origin::File { path, fifo: true } => read_fifo(path),
-        Origin::Memory(bytes) => Ok(bytes.to_vec()),
+        Origin::Memory(bytes) => crate::input::compressed::decode_named(&source.name, bytes),
     }
 }
 

@@ -144,7 +144,7 @@ fn every_format_without_findings() {
     let run = |format| stdout_of(&scan_in(dir.path(), &["--format", format, "clean.txt"]), 0);
     assert_eq!(run("line"), "");
     assert_eq!(run("github"), "");
-    assert_eq!(run("csv"), "finding,kind,similarity,paragraphs,fingerprint,copy,path,byte_start,byte_end,line_start,col_start,line_end,col_end,para_start,para_end,partial,snippet\r\n");
+    assert_eq!(run("csv"), "finding,kind,similarity,paragraphs,fingerprint,copy,path,byte_start,byte_end,line_start,col_start,line_end,col_end,para_start,para_end,partial,snippet,compression,row,record,field_start,field_end\r\n");
     let md = run("markdown");
     assert!(md.starts_with("## doublet: no duplicates\n\n1 file, 1 paragraph,"), "{md}");
     assert!(!md.contains('|'), "{md}");

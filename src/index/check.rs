@@ -239,6 +239,7 @@ fn occurrence(file: usize, path: &str, it: &scan::ItemRecord, snippet: String) -
         snippet,
         part: None,
         partial: false,
+        inside: None,
         content: format!("{:016x}", it.content),
     }
 }

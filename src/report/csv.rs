@@ -15,7 +15,7 @@ use crate::scan::ScanResult;
 pub struct Csv;
 
 /// The header row.
-pub const COLUMNS: [&str; 17] = [
+pub const COLUMNS: [&str; 22] = [
     "finding",
     "kind",
     "similarity",
@@ -33,6 +33,11 @@ pub const COLUMNS: [&str; 17] = [
     "para_end",
     "partial",
     "snippet",
+    "compression",
+    "row",
+    "record",
+    "field_start",
+    "field_end",
 ];
 
 impl Report for Csv {
@@ -40,6 +45,8 @@ impl Report for Csv {
         let mut w = ::csv::WriterBuilder::new().terminator(::csv::Terminator::CRLF).from_writer(out);
         w.write_record(COLUMNS)?;
         for (f, i, o) in copies(result) {
+            let inside = o.inside.as_deref().cloned().unwrap_or_default();
+            let number = |n: Option<usize>| n.map(|n| n.to_string()).unwrap_or_default();
             w.write_record([
                 f.id.to_string().as_str(),
                 kind_name(f.kind),
@@ -58,6 +65,11 @@ impl Report for Csv {
                 &o.para_end.to_string(),
                 if o.partial { "true" } else { "false" },
                 &o.snippet,
+                inside.compression.unwrap_or(""),
+                &inside.row.map(|n| n.to_string()).unwrap_or_default(),
+                inside.record.as_deref().unwrap_or(""),
+                &number(inside.field_start),
+                &number(inside.field_end),
             ])?;
         }
         for b in &result.breaks {

@@ -95,10 +95,17 @@ fn occurrence_texts(result: &ScanResult) -> Vec<Vec<Shown>> {
             continue;
         }
         let info = &result.files[file];
-        let loaded = load(info);
+        // A record's text is kept decoded; a file is read again only for
+        // the other occurrences.
+        let loaded = std::cell::OnceCell::new();
         for &(fi, oi) in wanted {
             let o = &result.findings[fi].occurrences[oi];
-            texts[fi][oi] = match &loaded {
+            if let Some(text) = o.inside.as_ref().and_then(|i| i.text.as_deref()) {
+                let (text, more) = cut(&readable(text), MAX_CHARS);
+                texts[fi][oi] = Shown::Text { text, more };
+                continue;
+            }
+            texts[fi][oi] = match loaded.get_or_init(|| load(info)) {
                 Ok(file) => file.shown(o),
                 Err(why) => Shown::Missing(why.clone()),
             };
@@ -129,8 +136,8 @@ fn load(info: &FileInfo) -> Result<Loaded, String> {
     if data.len() as u64 != info.bytes {
         return Err(format!("{}: the file changed after the scan; its text is not shown", info.path));
     }
-    let name = info.data.is_none().then(|| Path::new(&info.path));
-    let blocks = match ocr::detect(name, &data) {
+    let name = info.data.is_none().then(|| crate::input::compressed::inner_path(Path::new(&info.path)));
+    let blocks = match ocr::detect(name.as_deref(), &data) {
         Some(format) => Some(ocr::parse(format, &data).map_err(|e| format!("{}: {e}", info.path))?),
         None => None,
     };
@@ -353,6 +360,8 @@ fn parameter_label(key: &str) -> &str {
         "binary" => "binary files scanned",
         "ocr_floor" => "lowest similarity for OCR-like copies",
         "check_breaks" => "layout breaks checked",
+        "text_field" => "text field of records (JSON Lines, Parquet)",
+        "id_field" => "id field of records",
         "normalization" => "normalization",
         other => other,
     }
@@ -386,6 +395,9 @@ fn summary(page: &mut String, result: &ScanResult) {
     }
     if s.errors > 0 || s.skipped > 0 {
         stats.push(("Errors, skipped", format!("{}, {}", count(s.errors), count(s.skipped))));
+    }
+    if s.bad_records > 0 {
+        stats.push(("Bad records skipped", count(s.bad_records)));
     }
     for (label, value) in stats {
         let _ = writeln!(page, "<div><dt>{label}</dt><dd>{}</dd></div>", escape(&value));
@@ -498,6 +510,14 @@ fn whereabouts(o: &Occurrence) -> String {
         format!("paragraphs {}–{}", o.para_start + 1, o.para_end + 1)
     });
     parts.push(format!("bytes {}–{}", o.byte_start, o.byte_end));
+    if let Some(inside) = &o.inside {
+        if let Some(c) = inside.compression {
+            parts.push(format!("{c}-compressed: offsets in the decompressed text"));
+        }
+        if let (Some(label), Some(s), Some(e)) = (inside.label(), inside.field_start, inside.field_end) {
+            parts.push(format!("{label}, bytes {s}–{e} of its text"));
+        }
+    }
     if let Some(p) = o.page {
         parts.push(match o.bbox {
             Some([x, y, w, h]) => format!("page {p}, box {x},{y} {w}×{h}"),

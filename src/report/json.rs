@@ -63,6 +63,8 @@ pub fn begin(result: &ScanResult) -> Value {
             "ocr_floor": p.ocr_floor(),
             "check_breaks": p.check_breaks,
             "ignore_patterns": p.ignore_patterns,
+            "text_field": p.input.text_field(),
+            "id_field": p.input.id_field,
             "normalization": crate::normalize::VERSION,
         }
     })
@@ -95,6 +97,7 @@ pub fn summary(result: &ScanResult) -> Value {
         "duplicated_percent": round(s.duplicated_percent()),
         "errors": s.errors,
         "skipped": s.skipped,
+        "bad_records": s.bad_records,
         "accepted": s.accepted,
         "excluded": s.excluded,
         "timings": timings,

@@ -66,7 +66,8 @@ impl Report for Markdown {
                 } else {
                     format!("lines {}–{}", o.line_start, o.line_end)
                 };
-                writeln!(out, "- {} ({lines}{part})", code(&format!("{}:{}", o.path, o.line_start)))?;
+                let record = super::record_suffix(o, ", ", "");
+                writeln!(out, "- {} ({lines}{part}{record})", code(&format!("{}:{}", o.path, o.line_start)))?;
                 if !o.snippet.is_empty() {
                     writeln!(out, "  > {}", code(&o.snippet))?;
                 }

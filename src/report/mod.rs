@@ -57,17 +57,28 @@ pub(crate) fn other_copies(finding: &Finding, copy: usize) -> impl Iterator<Item
 /// 1 (copy 1 of 2, similarity 1.000): other copies at path:83`, each path
 /// passed through `path` (the escaping of the format).
 pub(crate) fn copy_message(finding: &Finding, copy: usize, path: impl Fn(&str) -> String) -> String {
-    let others: Vec<String> =
-        other_copies(finding, copy).map(|o| format!("{}:{}", path(&o.path), o.line_start)).collect();
+    let others: Vec<String> = other_copies(finding, copy)
+        .map(|o| format!("{}:{}{}", path(&o.path), o.line_start, record_suffix(o, " (", ")")))
+        .collect();
     format!(
-        "{} finding {} (copy {} of {}, similarity {:.3}): other copies at {}",
+        "{} finding {} (copy {} of {}, similarity {:.3}{}): other copies at {}",
         kind_name(finding.kind),
         finding.id,
         copy + 1,
         finding.occurrences.len(),
         finding.similarity,
+        record_suffix(&finding.occurrences[copy], ", ", ""),
         others.join(", ")
     )
+}
+
+/// `row 3, record a1` between `before` and `after` for an occurrence in a
+/// JSON Lines or Parquet record; empty for any other.
+pub(crate) fn record_suffix(o: &Occurrence, before: &str, after: &str) -> String {
+    match o.inside.as_ref().and_then(|i| i.label()) {
+        Some(label) => format!("{before}{label}{after}"),
+        None => String::new(),
+    }
 }
 
 /// Control characters (a newline in a file name) as Rust escapes, so a
@@ -119,6 +130,11 @@ pub(crate) fn counts(s: &Summary) -> String {
         }
     }
     let breaks = if s.breaks > 0 { format!(", {}", plural(s.breaks, "break", "breaks")) } else { String::new() };
+    let bad = if s.bad_records > 0 {
+        format!(" ({} skipped)", plural(s.bad_records, "bad record", "bad records"))
+    } else {
+        String::new()
+    };
     // What a baseline or exclusion globs left out, when they did.
     let mut left_out = Vec::new();
     if s.accepted > 0 {
@@ -129,7 +145,7 @@ pub(crate) fn counts(s: &Summary) -> String {
     }
     let left_out = if left_out.is_empty() { String::new() } else { format!("; {}", left_out.join(", ")) };
     format!(
-        "{}, {}, {} scanned; {} ({}){breaks}, {:.1}% duplicated{left_out}",
+        "{}, {}, {} scanned{bad}; {} ({}){breaks}, {:.1}% duplicated{left_out}",
         plural(s.files, "file", "files"),
         plural(s.paragraphs, "paragraph", "paragraphs"),
         human_bytes(s.bytes),

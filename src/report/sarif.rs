@@ -267,7 +267,13 @@ fn physical_location(o: &Occurrence, artifact_of: &HashMap<&str, usize>) -> Valu
     if let Some(text) = exact_snippet(o) {
         region["snippet"] = json!({ "text": text });
     }
-    json!({ "artifactLocation": artifact_location(&o.path, artifact_of), "region": region })
+    let mut location = json!({ "artifactLocation": artifact_location(&o.path, artifact_of), "region": region });
+    // Archive inputs: the region is in the decompressed text (or, for
+    // Parquet, in the row's text); the record and field range say where.
+    if let Some(inside) = &o.inside {
+        location["properties"] = json!(inside);
+    }
+    location
 }
 
 /// The occurrence's snippet when it is its exact text: one line, not cut,

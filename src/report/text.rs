@@ -49,7 +49,7 @@ impl Report for Text {
                 let page = match (o.page, o.bbox) {
                     (Some(p), Some([x, y, w, h])) => format!(" (page {p}, box {x},{y} {w}×{h})"),
                     _ => String::new(),
-                };
+                } + &super::record_suffix(o, " (", ")");
                 writeln!(
                     out,
                     "  {}{}{}:{}{}:{}-{}:{}{}{page}  {}",

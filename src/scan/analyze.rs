@@ -11,6 +11,7 @@ use super::texts::Texts;
 use super::{Break, Params};
 use crate::boilerplate::Patterns;
 use crate::breaks;
+use crate::input;
 use crate::layout;
 use crate::location;
 use crate::markdown;
@@ -57,6 +58,10 @@ pub(super) struct Analyzed {
     pub(super) masks: Vec<Span>,
     /// Notes about the file's ignore markers.
     pub(super) notes: Vec<Diagnostic>,
+    /// The records of a JSON Lines or Parquet file, whose paragraphs these are.
+    pub(super) records: Option<input::Records>,
+    /// How the file was compressed; its offsets are into the decompressed text.
+    pub(super) compression: Option<input::Compression>,
 }
 
 /// Paragraphs per parallel batch inside one file.
@@ -103,7 +108,24 @@ fn long_enough(text: &str, params: &Params) -> bool {
 /// skipped or unreadable source becomes a diagnostic.
 pub(super) fn analyze(src: Source, params: &Params, patterns: &Patterns) -> Result<Analyzed, Diagnostic> {
     let data = source::read(&src).map_err(|e| Diagnostic::error(&src.name, source::io_message(&e)))?;
-    if !params.binary && source::looks_binary(&data) {
+    // Compressed files and records are known by name (a compressed file by
+    // its inner name).
+    let named = match &src.origin {
+        source::Origin::File { path, .. } => Some(path.clone()),
+        source::Origin::Memory(_) => Some(std::path::PathBuf::from(&src.name)),
+        source::Origin::Stdin => None,
+    };
+    let compression = named.as_deref().and_then(input::Compression::of);
+    let record_format = named.as_deref().and_then(|p| input::format_of(p, &params.input));
+    let mode = if params.lines { segment::Mode::Lines } else { segment::Mode::Blocks };
+    let records = match record_format {
+        Some(format) => Some(
+            input::read(format, &src.name, &data, &params.input, mode, patterns)
+                .map_err(|e| Diagnostic::error(&src.name, e))?,
+        ),
+        None => None,
+    };
+    if records.is_none() && !params.binary && source::looks_binary(&data) {
         return Err(Diagnostic::note(
             &src.name,
             "binary file (NUL byte in the first 8 KiB), skipped; --binary scans it",
@@ -111,31 +133,35 @@ pub(super) fn analyze(src: Source, params: &Params, patterns: &Patterns) -> Resu
     }
     // OCR files: paragraphs are the text blocks, located at their elements.
     let path = match &src.origin {
-        source::Origin::File { path, .. } => Some(path.as_path()),
+        source::Origin::File { path, .. } => Some(input::compressed::inner_path(path)),
         _ => None,
     };
-    let mut blocks = match ocr::detect(path, &data) {
+    let mut blocks = match ocr::detect(path.as_deref(), &data).filter(|_| records.is_none()) {
         Some(format) => Some(ocr::parse(format, &data).map_err(|e| Diagnostic::error(&src.name, e.to_string()))?),
         None => None,
     };
-    let (spans, fenced, masks, notes, ocr_texts, masked) = match blocks.as_mut() {
-        Some(blocks) => {
+    let (spans, fenced, masks, notes, ocr_texts, masked) = match (blocks.as_mut(), &records) {
+        (_, Some(r)) => (record_spans(r), r.fenced.clone(), Vec::new(), Vec::new(), None, None),
+        (Some(blocks), None) => {
             let (fenced, notes, texts) = layout::lay_out_ocr(&data, blocks, patterns);
             let spans = blocks.iter().map(|b| Span { start: b.start, end: b.end }).collect();
             (spans, fenced, Vec::new(), notes, texts, None)
         }
-        None => {
-            let mode = if params.lines { segment::Mode::Lines } else { segment::Mode::Blocks };
+        (None, None) => {
             let l = layout::lay_out_text(&data, is_markdown(&src), mode, patterns);
             (l.spans, l.fenced, l.masks, l.notes, None, l.view)
         }
     };
-    let notes: Vec<Diagnostic> =
+    let mut notes: Vec<Diagnostic> =
         notes.into_iter().map(|n| Diagnostic::note(&src.name, format!("line {}: {}", n.line, n.message))).collect();
+    if let Some(r) = &records {
+        notes.extend(r.diagnostics.iter().cloned());
+    }
     // What matching reads: Markdown markup and pattern matches blanked.
     let view: &[u8] = masked.as_deref().unwrap_or(&data);
     let text = |i: usize| -> &[u8] {
         match (&blocks, &ocr_texts) {
+            _ if records.is_some() => records.as_ref().map_or(&[][..], |r| r.paragraph(i)),
             (_, Some(texts)) => texts[i].as_bytes(),
             (Some(blocks), None) => blocks[i].text.as_bytes(),
             (None, _) => &view[spans[i].start..spans[i].end],
@@ -161,7 +187,7 @@ pub(super) fn analyze(src: Source, params: &Params, patterns: &Patterns) -> Resu
         })
         .collect();
     // Paragraphs that may continue into the next one, read whole as well.
-    let cut: Vec<usize> = if params.lines && blocks.is_none() {
+    let cut: Vec<usize> = if params.lines && blocks.is_none() && records.is_none() {
         Vec::new()
     } else {
         (0..spans.len().saturating_sub(1)).filter(|&i| !fenced[i + 1] && breaks::open_ended_bytes(text(i))).collect()
@@ -191,7 +217,7 @@ pub(super) fn analyze(src: Source, params: &Params, patterns: &Patterns) -> Resu
     }
     drop(analyzed);
     // A stray blank line is a thing of plain text.
-    let breaks = if params.check_breaks && !params.lines && blocks.is_none() {
+    let breaks = if params.check_breaks && !params.lines && blocks.is_none() && records.is_none() {
         // Across left-out text (fenced) or Markdown markup, or without a
         // blank line between (a heading and its text), no paragraph is cut.
         let blank_between = |i: usize| {
@@ -207,8 +233,14 @@ pub(super) fn analyze(src: Source, params: &Params, patterns: &Patterns) -> Resu
     drop(masked);
     // Inputs that cannot be read a second time keep their bytes for the report.
     let keep = !matches!(src.origin, source::Origin::File { fifo: false, .. });
+    // A Parquet file has no text bytes of its own: what was scanned is the
+    // text of its column.
+    let bytes = match (&records, record_format) {
+        (Some(r), Some(input::Format::Parquet)) => r.records.iter().map(|r| r.text.len() as u64).sum(),
+        _ => data.len() as u64,
+    };
     Ok(Analyzed {
-        bytes: data.len() as u64,
+        bytes,
         digest: xxh3_64(&data),
         data: keep.then(|| Arc::new(data)),
         source: src,
@@ -221,15 +253,32 @@ pub(super) fn analyze(src: Source, params: &Params, patterns: &Patterns) -> Resu
         fenced,
         masks,
         notes,
+        records,
+        compression,
     })
+}
+
+/// The byte range of every paragraph of `records`: in the raw file for JSON
+/// Lines, in the record's decoded text for Parquet.
+fn record_spans(records: &input::Records) -> Vec<Span> {
+    records
+        .paragraphs
+        .iter()
+        .map(|&(r, s)| match &records.records[r as usize].map {
+            Some(map) => Span { start: map.raw(s.start), end: map.raw(s.end) },
+            None => s,
+        })
+        .collect()
 }
 
 /// Whether a source is read as Markdown: a file (or in-memory text) named
 /// with a Markdown extension; standard input is plain text.
 fn is_markdown(src: &Source) -> bool {
     match &src.origin {
-        source::Origin::File { path, .. } => markdown::is_markdown(path),
-        source::Origin::Memory(_) => markdown::is_markdown(std::path::Path::new(&src.name)),
+        source::Origin::File { path, .. } => markdown::is_markdown(&input::compressed::inner_path(path)),
+        source::Origin::Memory(_) => {
+            markdown::is_markdown(&input::compressed::inner_path(std::path::Path::new(&src.name)))
+        }
         source::Origin::Stdin => false,
     }
 }

@@ -8,6 +8,7 @@ use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_64;
 
 use super::{Analyzed, Finding};
+use crate::input::{Inside, Records};
 use crate::layout;
 use crate::location::{self, Position};
 use crate::normalize;
@@ -17,8 +18,9 @@ use crate::source::{self, Diagnostic};
 /// Terminal columns of a snippet in the text report.
 pub(super) const SNIPPET_WIDTH: usize = 72;
 
-/// Byte range, start, end, snippet and content hash of one occurrence.
-pub(super) type Located = (usize, usize, Position, Position, String, u64);
+/// Byte range, start, end, snippet, content hash and place inside an
+/// archive input of one occurrence.
+pub(super) type Located = (usize, usize, Position, Position, String, u64, Option<Box<Inside>>);
 
 /// The byte range of the normalized characters `part` of the paragraph
 /// `data[start..end]`, through the normalization's offset map, and the hash
@@ -65,6 +67,10 @@ pub(super) fn locate_findings(findings: &mut [Finding], files: &[Analyzed], diag
                 return Ok(Vec::new());
             }
             let a = &files[file];
+            // Parquet rows are located in their own text: nothing to read again.
+            if let Some(records) = a.records.as_ref().filter(|r| !r.in_file) {
+                return Ok(locate_in_records(a, records, None, occ, findings));
+            }
             let data: Arc<Vec<u8>> = match &a.data {
                 Some(d) => d.clone(),
                 None => Arc::new(
@@ -76,6 +82,9 @@ pub(super) fn locate_findings(findings: &mut [Finding], files: &[Analyzed], diag
                     &a.source.name,
                     "file changed during the scan; its findings are left out",
                 ));
+            }
+            if let Some(records) = &a.records {
+                return Ok(locate_in_records(a, records, Some(&data), occ, findings));
             }
             // Passages were found in the text as matching saw it.
             let view = layout::masked(&data, &a.masks);
@@ -112,7 +121,9 @@ pub(super) fn locate_findings(findings: &mut [Finding], files: &[Analyzed], diag
                         ),
                         None => String::from_utf8_lossy(&data[start..end]),
                     };
-                    (start, end, pos[2 * i], pos[2 * i + 1], snippet(text.as_bytes(), SNIPPET_WIDTH), content)
+                    let inside =
+                        a.compression.map(|c| Box::new(Inside { compression: Some(c.name()), ..Inside::default() }));
+                    (start, end, pos[2 * i], pos[2 * i + 1], snippet(text.as_bytes(), SNIPPET_WIDTH), content, inside)
                 })
                 .collect())
         })
@@ -121,12 +132,13 @@ pub(super) fn locate_findings(findings: &mut [Finding], files: &[Analyzed], diag
     for (file, r) in located.into_iter().enumerate() {
         match r {
             Ok(v) => {
-                for (&(fi, oi), (start, end, s, e, snip, content)) in by_file[file].iter().zip(v) {
+                for (&(fi, oi), (start, end, s, e, snip, content, inside)) in by_file[file].iter().zip(v) {
                     let o = &mut findings[fi].occurrences[oi];
                     (o.byte_start, o.byte_end) = (start, end);
                     (o.line_start, o.col_start, o.line_end, o.col_end) = (s.line, s.col, e.line, e.col);
                     o.snippet = snip;
                     o.content = format!("{content:016x}");
+                    o.inside = inside;
                 }
             }
             Err(d) => {
@@ -139,6 +151,70 @@ pub(super) fn locate_findings(findings: &mut [Finding], files: &[Analyzed], diag
         f.occurrences.retain(|o| !broken[o.file]);
         f.fingerprint = Finding::fingerprint_of(f.occurrences.iter().map(|o| (o.path.as_str(), o.content.as_str())));
     }
+}
+
+/// Locates occurrences in the records of a file: each in its record's
+/// decoded text (`field_start`/`field_end`), and for JSON Lines (`data` is
+/// the file) at the raw bytes, line and column of the file that encode it;
+/// for Parquet the byte range, line and column are those in the row's text.
+fn locate_in_records(
+    a: &Analyzed,
+    records: &Records,
+    data: Option<&[u8]>,
+    occ: &[(usize, usize)],
+    findings: &[Finding],
+) -> Vec<Located> {
+    // Record, decoded range, start of its last character, content hash.
+    let placed: Vec<(usize, usize, usize, usize, u64)> = occ
+        .iter()
+        .map(|&(fi, oi)| {
+            let o = &findings[fi].occurrences[oi];
+            // A block never crosses a record (every record's first paragraph
+            // is fenced), so both ends are in one record.
+            let (r, first) = records.paragraphs[o.para_start];
+            let (_, last) = records.paragraphs[o.para_end];
+            let record = &records.records[r as usize];
+            let (s, e, content) = match o.part {
+                Some(part) => part_bytes(record.matched(), first.start, last.end, part),
+                None => (first.start, last.end, paragraphs_content(&a.hashes[o.para_start..=o.para_end])),
+            };
+            (r as usize, s, e, location::last_char_start(record.text.as_bytes(), s, e), content)
+        })
+        .collect();
+    let raw = |r: usize, d: usize| records.records[r].map.as_ref().map_or(d, |m| m.raw(d));
+    let in_file = data.map(|data| {
+        let offsets: Vec<usize> = placed.iter().flat_map(|&(r, s, _, last, _)| [raw(r, s), raw(r, last)]).collect();
+        location::positions(data, &offsets)
+    });
+    let chars = |b: &[u8]| b.iter().filter(|&&b| (b as i8) >= -0x40).count();
+    placed
+        .iter()
+        .enumerate()
+        .map(|(i, &(r, s, e, last, content))| {
+            let record = &records.records[r];
+            let text = record.text.as_bytes();
+            let (start, end) = (raw(r, s), raw(r, e));
+            let (ps, pe) = match &in_file {
+                Some(pos) => (pos[2 * i], pos[2 * i + 1]),
+                None => {
+                    let pos = location::positions(text, &[s, last]);
+                    (pos[0], pos[1])
+                }
+            };
+            let char_start = chars(&text[..s]);
+            let inside = Inside {
+                compression: a.compression.map(|c| c.name()),
+                row: Some(record.row),
+                record: record.id.clone(),
+                field_start: Some(s),
+                field_end: Some(e),
+                field_char_start: Some(char_start),
+                field_char_end: Some(char_start + chars(&text[s..e])),
+                text: Some(String::from_utf8_lossy(&text[s..e]).into_owned()),
+            };
+            (start, end, ps, pe, snippet(&text[s..e], SNIPPET_WIDTH), content, Some(Box::new(inside)))
+        })
+        .collect()
 }
 
 /// The start of `bytes` on one line of at most `width` terminal columns
@@ -171,18 +247,23 @@ pub fn snippet(bytes: &[u8], width: usize) -> String {
 
 /// Bytes covered by second and further occurrences, each byte counted once.
 pub(super) fn duplicated_bytes(findings: &[Finding], files: usize) -> u64 {
-    let mut spans: Vec<Vec<(usize, usize)>> = vec![Vec::new(); files];
+    // Parquet ranges are inside each row's text: rows are counted apart.
+    let mut spans: Vec<Vec<(u64, usize, usize)>> = vec![Vec::new(); files];
     for f in findings {
         for o in f.occurrences.iter().skip(1) {
-            spans[o.file].push((o.byte_start, o.byte_end));
+            let row = o.inside.as_ref().and_then(|i| i.row).unwrap_or(0);
+            spans[o.file].push((row, o.byte_start, o.byte_end));
         }
     }
     spans
         .into_iter()
         .map(|mut v| {
             v.sort_unstable();
-            let (mut total, mut end) = (0u64, 0usize);
-            for (s, e) in v {
+            let (mut total, mut end, mut at_row) = (0u64, 0usize, 0u64);
+            for (row, s, e) in v {
+                if row != at_row {
+                    (end, at_row) = (0, row);
+                }
                 let s = s.max(end);
                 if e > s {
                     total += (e - s) as u64;

@@ -96,6 +96,8 @@ pub struct Params {
     /// Regular expressions whose matches in a paragraph take no part in
     /// matching ([`crate::boilerplate`]).
     pub ignore_patterns: Vec<String>,
+    /// How JSON Lines and Parquet records are read ([`crate::input`]).
+    pub input: crate::input::Options,
     /// Bytes of passage anchors held in memory; the rest waits in temporary
     /// files. Changes the memory a scan takes, never what it finds, so it is
     /// not part of the report.
@@ -143,6 +145,7 @@ impl Default for Params {
             check_breaks: false,
             ocr: true,
             ignore_patterns: Vec::new(),
+            input: crate::input::Options::default(),
             postings_budget: POSTINGS_BUDGET,
             texts_budget: usize::MAX,
             sets_budget: usize::MAX,
@@ -264,6 +267,9 @@ pub struct Occurrence {
     /// The occurrence is a passage inside a longer paragraph.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub partial: bool,
+    /// Compression, record and field range of an archive input.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub inside: Option<Box<crate::input::Inside>>,
     /// What the occurrence says, independent of where it stands: a hash of
     /// its paragraphs' normalized texts (of the passage alone for a part of
     /// a paragraph), 16 hex digits.
@@ -339,6 +345,8 @@ pub struct Summary {
     pub duplicated_bytes: u64,
     pub errors: usize,
     pub skipped: usize,
+    /// JSON Lines and Parquet records skipped as bad ([`crate::input`]).
+    pub bad_records: usize,
     /// Findings left out because a baseline accepts them.
     pub accepted: usize,
     /// Paths left out by exclusion globs.
@@ -832,6 +840,7 @@ pub fn scan(
                             // Inside OCR blocks the element is the finest location.
                             part: if a.blocks.is_some() { None } else { part },
                             partial: part.is_some(),
+                            inside: None,
                         }
                     };
                     let occurrences = vec![occurrence(fx, px, shared.x), occurrence(fy, py, shared.y)];
@@ -896,6 +905,7 @@ pub fn scan(
         breaks: files.iter().map(|f| f.breaks.len()).sum(),
         errors: diagnostics.iter().filter(|d| d.severity == source::Severity::Error).count(),
         skipped,
+        bad_records: files.iter().map(|f| f.records.as_ref().map_or(0, |r| r.bad)).sum(),
         timings,
         memory,
         elapsed: started.elapsed().as_secs_f64(),
@@ -1011,6 +1021,7 @@ fn finding<'a>(
                 content: String::new(),
                 part: None,
                 partial: false,
+                inside: None,
             }
         })
         .collect();
@@ -1161,6 +1172,7 @@ mod tests {
             content: String::new(),
             part: None,
             partial: false,
+            inside: None,
         };
         let finding = |occurrences| Finding {
             id: 0,
