@@ -55,4 +55,5 @@ pub mod segment;
 pub mod shingle;
 pub mod simhash;
 pub mod source;
+pub mod spark;
 pub mod verify;

@@ -64,18 +64,10 @@ pub fn candidate_pairs_where<T: Slot>(
     keep: impl Fn(u32, u32) -> bool + Sync,
 ) -> Vec<(u32, u32)> {
     assert!(banding.bands * banding.rows <= k);
-    let n = sketches.len() / k;
     let mut pairs: Vec<(u32, u32)> = (0..banding.bands)
         .into_par_iter()
         .flat_map_iter(|band| {
-            let lo = band * banding.rows;
-            let mut keys: Vec<(u64, u32)> = (0..n)
-                .map(|i| {
-                    let slots = &sketches[i * k + lo..i * k + lo + banding.rows];
-                    (band_hash(slots, band as u64), i as u32)
-                })
-                .collect();
-            keys.sort_unstable();
+            let keys = band_keys(sketches, k, banding, band);
             let mut out = Vec::new();
             let mut ids = Vec::new();
             for bucket in keys.chunk_by(|a, b| a.0 == b.0).filter(|b| b.len() > 1) {
@@ -99,6 +91,20 @@ pub fn candidate_pairs_where<T: Slot>(
     pairs.par_sort_unstable();
     pairs.dedup();
     pairs
+}
+
+/// The (band hash, item) keys of `band` for every one of the sketches of `k`
+/// slots in `sketches`, sorted: items with equal band hashes form a bucket.
+pub fn band_keys<T: Slot>(sketches: &[T], k: usize, banding: Banding, band: usize) -> Vec<(u64, u32)> {
+    let lo = band * banding.rows;
+    let mut keys: Vec<(u64, u32)> = (0..sketches.len() / k)
+        .map(|i| {
+            let slots = &sketches[i * k + lo..i * k + lo + banding.rows];
+            (band_hash(slots, band as u64), i as u32)
+        })
+        .collect();
+    keys.sort_unstable();
+    keys
 }
 
 /// Pairs of one bucket whose members are given in ascending order.

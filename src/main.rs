@@ -11,6 +11,7 @@ use clap::{CommandFactory, Parser};
 
 use doublet::baseline::Baseline;
 use doublet::report::{self, Csv, Github, Html, Json, Line, Markdown, Report, Sarif, Text};
+use doublet::scan::handoff::{self, Handoff};
 use doublet::scan::{self, ScanResult};
 use doublet::source::{self, io_message, Diagnostic, Filter, Input, Severity};
 
@@ -32,7 +33,12 @@ fn main() -> ExitCode {
     };
     let cli = Cli::parse_from(argv);
     match cli.command {
-        Command::Scan(args) => run_scan(&args, resolved.as_ref()),
+        Command::Scan(args) => run_scan(&args, resolved.as_ref(), &handoff::Local),
+        Command::Sketch(args) => run_sketch(&args.out, &args.scan),
+        Command::Blocks(args) => match args.scan.params().and_then(|p| doublet::spark::Groups::open(&args.groups, &p)) {
+            Ok(groups) => run_scan(&args.scan, None, &groups),
+            Err(e) => fail(&e),
+        },
         Command::Config(args) => match config::resolve(&args.args) {
             Ok(r) => finish_stdout(|out| r.show(out)),
             Err(e) => fail(&e),
@@ -80,7 +86,7 @@ fn man(out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-fn run_scan(args: &ScanArgs, resolved: Option<&config::Resolved>) -> ExitCode {
+fn run_scan(args: &ScanArgs, resolved: Option<&config::Resolved>, handoff: &dyn Handoff) -> ExitCode {
     let blame = |e: &str| resolved.map_or_else(|| e.to_string(), |r| r.blame(e));
     let params = match args.params() {
         Ok(p) => p,
@@ -100,23 +106,10 @@ fn run_scan(args: &ScanArgs, resolved: Option<&config::Resolved>) -> ExitCode {
         },
         _ => None,
     };
-    let mut pool = rayon::ThreadPoolBuilder::new();
-    if let Some(n) = args.threads {
-        pool = pool.num_threads(n.max(1));
-    }
-    let pool = match pool.build() {
-        Ok(p) => p,
-        Err(e) => return fail(&format!("cannot start worker threads: {e}")),
+    let mut result = match scan_paths(args, &params, &filter, handoff) {
+        Ok(r) => r,
+        Err(code) => return code,
     };
-    let inputs: Vec<Input> = args.paths.iter().map(|p| Input::parse(p)).collect();
-    let progress = progress::Progress::new(args.quiet);
-    let mut result = pool.install(|| {
-        let found = source::discover_filtered(&inputs, &filter);
-        let mut result = scan::scan(found.sources, found.diagnostics, &params, &progress);
-        result.summary.excluded = found.excluded;
-        result
-    });
-    progress.finish();
 
     if let (Some(path), true) = (&args.baseline, args.update_baseline) {
         let written = doublet::atomic::write_file(path, |w| w.write_all(Baseline::of(&result).to_json().as_bytes()));
@@ -162,6 +155,67 @@ fn run_scan(args: &ScanArgs, resolved: Option<&config::Resolved>) -> ExitCode {
     } else {
         ExitCode::from(1)
     }
+}
+
+/// `doublet sketch`: the scan up to its exact groups, the tables written to
+/// `out`; exit status 0, or 2 when a file or the tables could not be written.
+fn run_sketch(out: &Path, args: &ScanArgs) -> ExitCode {
+    let params = match args.params() {
+        Ok(p) => p,
+        Err(e) => return fail(&e),
+    };
+    let filter = match Filter::new(!args.no_ignore, &args.exclude) {
+        Ok(f) => f,
+        Err(e) => return fail(&e),
+    };
+    let sketch = doublet::spark::Sketch::new(out);
+    let result = match scan_paths(args, &params, &filter, &sketch) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    for d in &result.diagnostics {
+        if d.severity == Severity::Error || !args.quiet {
+            eprintln!("doublet: {d}");
+        }
+    }
+    match sketch.written() {
+        Some(w) if !result.has_errors() => {
+            if !args.quiet {
+                eprintln!(
+                    "doublet: {} files, {} items, {} exact groups, {} band rows written to {} ({} + {} part files)",
+                    result.summary.files,
+                    w.items,
+                    w.groups,
+                    w.band_rows,
+                    out.display(),
+                    w.paragraph_parts,
+                    w.band_parts
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        _ => ExitCode::from(2),
+    }
+}
+
+/// Finds and scans `args.paths` on `args.threads` workers, with a progress
+/// bar unless `--quiet`; the error is the exit status to end with.
+fn scan_paths(args: &ScanArgs, params: &scan::Params, filter: &Filter, handoff: &dyn Handoff) -> Result<ScanResult, ExitCode> {
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = args.threads {
+        pool = pool.num_threads(n.max(1));
+    }
+    let pool = pool.build().map_err(|e| fail(&format!("cannot start worker threads: {e}")))?;
+    let inputs: Vec<Input> = args.paths.iter().map(|p| Input::parse(p)).collect();
+    let progress = progress::Progress::new(args.quiet);
+    let result = pool.install(|| {
+        let found = source::discover_filtered(&inputs, filter);
+        let mut result = scan::scan_with(found.sources, found.diagnostics, params, &progress, handoff);
+        result.summary.excluded = found.excluded;
+        result
+    });
+    progress.finish();
+    Ok(result)
 }
 
 /// Writes the report to stdout or, atomically, to `--output`; the error is
