@@ -46,6 +46,11 @@ def parse_args(argv):
     ap.add_argument("--out", required=True, help="output directory (replaced)")
     ap.add_argument("--master", help="Spark master, e.g. local[2] (default: spark-submit's)")
     ap.add_argument("--partitions", type=int, help="spark.sql.shuffle.partitions")
+    ap.add_argument(
+        "--bands-per-pass",
+        type=int,
+        help="pair this many bands at a time, each pass materialized before the next (default: all at once)",
+    )
     ap.add_argument("--max-rounds", type=int, default=1000, help="give up after this many propagation rounds")
     return ap.parse_args(argv)
 
@@ -118,7 +123,7 @@ def components(edges, max_rounds):
 
 def main(argv):
     args = parse_args(argv)
-    builder = SparkSession.builder.appName("doublet-groups")
+    builder = SparkSession.builder.appName("doublet-groups").config("spark.ui.showConsoleProgress", "false")
     if args.master:
         builder = builder.master(args.master)
     if args.partitions:
@@ -137,7 +142,15 @@ def main(argv):
     paragraphs = spark.read.parquet(f"{args.sketch}/paragraphs")
     bands = spark.read.parquet(f"{args.sketch}/bands")
 
-    pairs = candidate_pairs(bands, settings["bucket_all_pairs"]).localCheckpoint()
+    step = args.bands_per_pass or settings["bands"]
+    passes = []
+    for lo in range(0, settings["bands"], step):
+        part = bands.where((F.col("band") >= lo) & (F.col("band") < lo + step))
+        passes.append(candidate_pairs(part, settings["bucket_all_pairs"]).localCheckpoint())
+    pairs = passes[0]
+    for p in passes[1:]:
+        pairs = pairs.union(p)
+    pairs = pairs.distinct().localCheckpoint()
     n_pairs = pairs.count()
     timed(f"candidates: {n_pairs} pairs")
     edges = verified(pairs, paragraphs, settings["min_equal_slots"]).localCheckpoint()
