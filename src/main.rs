@@ -35,10 +35,12 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Scan(args) => run_scan(&args, resolved.as_ref(), &handoff::Local),
         Command::Sketch(args) => run_sketch(&args.out, &args.scan),
-        Command::Blocks(args) => match args.scan.params().and_then(|p| doublet::spark::Groups::open(&args.groups, &p)) {
-            Ok(groups) => run_scan(&args.scan, None, &groups),
-            Err(e) => fail(&e),
-        },
+        Command::Blocks(args) => {
+            match args.scan.params().and_then(|p| doublet::spark::Groups::open(&args.groups, &p)) {
+                Ok(groups) => run_scan(&args.scan, None, &groups),
+                Err(e) => fail(&e),
+            }
+        }
         Command::Config(args) => match config::resolve(&args.args) {
             Ok(r) => finish_stdout(|out| r.show(out)),
             Err(e) => fail(&e),
@@ -200,7 +202,12 @@ fn run_sketch(out: &Path, args: &ScanArgs) -> ExitCode {
 
 /// Finds and scans `args.paths` on `args.threads` workers, with a progress
 /// bar unless `--quiet`; the error is the exit status to end with.
-fn scan_paths(args: &ScanArgs, params: &scan::Params, filter: &Filter, handoff: &dyn Handoff) -> Result<ScanResult, ExitCode> {
+fn scan_paths(
+    args: &ScanArgs,
+    params: &scan::Params,
+    filter: &Filter,
+    handoff: &dyn Handoff,
+) -> Result<ScanResult, ExitCode> {
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(n) = args.threads {
         pool = pool.num_threads(n.max(1));

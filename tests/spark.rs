@@ -231,7 +231,8 @@ fn write_output(sketch: &Path, out: &Path, pairs: &[(i64, i64)]) {
         ],
     )
     .unwrap();
-    let mut w = ArrowWriter::try_new(File::create(out.join("edges/part-00000.parquet")).unwrap(), schema, None).unwrap();
+    let mut w =
+        ArrowWriter::try_new(File::create(out.join("edges/part-00000.parquet")).unwrap(), schema, None).unwrap();
     w.write(&batch).unwrap();
     w.close().unwrap();
     fs::copy(sketch.join("settings.json"), out.join("settings/part-00000.txt")).unwrap();
@@ -475,10 +476,14 @@ fn spark_job_in_local_mode_gives_the_scan_report() {
         .output()
         .unwrap();
     assert!(run.status.success(), "{}", stderr(&run));
+    // The job's own account (pairs, groups, rounds, seconds), for --nocapture.
+    eprintln!("{}", stderr(&run).lines().filter(|l| l.starts_with("doublet_groups:")).collect::<Vec<_>>().join("\n"));
     // The job's pairs are the ones the tables give.
     let edges: Vec<(i64, i64)> = {
-        let mut e: Vec<(i64, i64)> =
-            batches(&tmp.path().join("out/edges")).iter().flat_map(|b| i64s(b, "a").into_iter().zip(i64s(b, "b"))).collect();
+        let mut e: Vec<(i64, i64)> = batches(&tmp.path().join("out/edges"))
+            .iter()
+            .flat_map(|b| i64s(b, "a").into_iter().zip(i64s(b, "b")))
+            .collect();
         e.sort_unstable();
         e
     };

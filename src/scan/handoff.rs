@@ -132,9 +132,9 @@ impl<'a> Exact<'a> {
         let a = &self.files[file];
         let data = match &a.data {
             Some(d) => d.clone(),
-            None => {
-                Arc::new(source::read(&a.source).map_err(|e| Diagnostic::error(&a.source.name, source::io_message(&e)))?)
-            }
+            None => Arc::new(
+                source::read(&a.source).map_err(|e| Diagnostic::error(&a.source.name, source::io_message(&e)))?,
+            ),
         };
         if data.len() as u64 != a.bytes || xxh3_64(&data) != a.digest {
             return Err(Diagnostic::error(&a.source.name, "file changed during the run"));

@@ -428,7 +428,12 @@ thread_local! {
     static SCRATCH: std::cell::RefCell<(Shingler, Vec<u64>, Vec<u64>)> = Default::default();
 }
 
-pub fn scan(sources: Vec<Source>, diagnostics: Vec<Diagnostic>, params: &Params, observer: &dyn Observer) -> ScanResult {
+pub fn scan(
+    sources: Vec<Source>,
+    diagnostics: Vec<Diagnostic>,
+    params: &Params,
+    observer: &dyn Observer,
+) -> ScanResult {
     scan_with(sources, diagnostics, params, observer, &handoff::Local)
 }
 

@@ -34,7 +34,10 @@ impl Groups {
     pub fn open(dir: &Path, params: &Params) -> Result<Self, String> {
         let shown = |p: &Path| p.display().to_string();
         if !dir.is_dir() {
-            return Err(format!("{}: no such directory (the Spark job's output, --out of spark/doublet_groups.py)", shown(dir)));
+            return Err(format!(
+                "{}: no such directory (the Spark job's output, --out of spark/doublet_groups.py)",
+                shown(dir)
+            ));
         }
         let settings_dir = dir.join("settings");
         let edges_dir = dir.join("edges");

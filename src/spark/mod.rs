@@ -124,7 +124,11 @@ impl Settings {
                 return Some(format!(
                     "the files are not those sketched ({} files, {} items, {} exact groups then; {} files, {} \
                      items, {} exact groups now)",
-                    self.json["files"], self.json["items"], self.json["groups"], now.json["files"], now.json["items"],
+                    self.json["files"],
+                    self.json["items"],
+                    self.json["groups"],
+                    now.json["files"],
+                    now.json["items"],
                     now.json["groups"]
                 ));
             }

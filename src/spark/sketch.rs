@@ -184,8 +184,8 @@ fn write_tables(exact: &Exact<'_>, out: &Path, observer: &dyn Observer) -> Resul
     (0..band_parts).into_par_iter().try_for_each(|part| {
         let path = dir.join(format!("part-{part:05}.parquet"));
         let file = File::create(&path).map_err(|e| io("cannot write bands/", &e))?;
-        let mut writer =
-            ArrowWriter::try_new(file, schema.clone(), Some(props.clone())).map_err(|e| io("cannot write bands/", &e))?;
+        let mut writer = ArrowWriter::try_new(file, schema.clone(), Some(props.clone()))
+            .map_err(|e| io("cannot write bands/", &e))?;
         for band in part * banding.bands / band_parts..(part + 1) * banding.bands / band_parts {
             let keys = lsh::band_keys(&sketches, k, banding, band);
             for chunk in keys.chunks(BATCH_ROWS) {
