@@ -51,6 +51,14 @@ pub enum Command {
     /// Keep a persistent index of a collection, batch by batch.
     #[command(subcommand)]
     Index(IndexCommand),
+    /// Write the tables a Spark job makes candidate pairs from (Parquet, see
+    /// spark/README.md): scan's options, no report.
+    #[command(args_override_self = true)]
+    Sketch(Box<SketchArgs>),
+    /// Report as `scan` does, with the candidate pairs of the Spark job's
+    /// output in place of scan's own (same options as the sketch).
+    #[command(after_help = EXIT_STATUS, args_override_self = true)]
+    Blocks(Box<BlocksArgs>),
     /// Show the settings a scan would use and where each comes from
     /// (default, FILE:LINE of doublet.toml, command line).
     Config(ConfigArgs),
@@ -101,6 +109,26 @@ pub struct ConfigArgs {
     /// --config and --no-config).
     #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "SCAN ARGS")]
     pub args: Vec<OsString>,
+}
+
+#[derive(Args, Debug)]
+pub struct SketchArgs {
+    /// Directory to write the tables into (replaced whole when complete).
+    #[arg(long, value_name = "DIR", value_hint = ValueHint::DirPath)]
+    pub out: PathBuf,
+
+    #[command(flatten)]
+    pub scan: ScanArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct BlocksArgs {
+    /// The Spark job's output directory (`--out` of spark/doublet_groups.py).
+    #[arg(long, value_name = "DIR", value_hint = ValueHint::DirPath)]
+    pub groups: PathBuf,
+
+    #[command(flatten)]
+    pub scan: ScanArgs,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

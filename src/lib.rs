@@ -57,4 +57,5 @@ pub mod segment;
 pub mod shingle;
 pub mod simhash;
 pub mod source;
+pub mod spark;
 pub mod verify;

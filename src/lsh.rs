@@ -63,17 +63,8 @@ pub fn candidate_pairs_where<T: Slot>(
     banding: Banding,
     keep: impl Fn(u32, u32) -> bool + Sync,
 ) -> Vec<(u32, u32)> {
-    let n = sketches.len() / k;
-    let keys = |band: usize| {
-        let lo = band * banding.rows;
-        (0..n)
-            .map(|i| {
-                let slots = &sketches[i * k + lo..i * k + lo + banding.rows];
-                (band_hash(slots, band as u64), i as u32)
-            })
-            .collect()
-    };
-    candidate_pairs_by(n, k, banding, keys, keep)
+    let keys = |band: usize| band_keys(sketches, k, banding, band);
+    candidate_pairs_by(sketches.len() / k, k, banding, keys, keep)
 }
 
 /// [`candidate_pairs_where`] of `n` sketches of `k` slots kept elsewhere:
@@ -116,6 +107,20 @@ pub fn candidate_pairs_by(
     pairs.par_sort_unstable();
     pairs.dedup();
     pairs
+}
+
+/// The (band hash, item) keys of `band` for every one of the sketches of `k`
+/// slots in `sketches`, sorted: items with equal band hashes form a bucket.
+pub fn band_keys<T: Slot>(sketches: &[T], k: usize, banding: Banding, band: usize) -> Vec<(u64, u32)> {
+    let lo = band * banding.rows;
+    let mut keys: Vec<(u64, u32)> = (0..sketches.len() / k)
+        .map(|i| {
+            let slots = &sketches[i * k + lo..i * k + lo + banding.rows];
+            (band_hash(slots, band as u64), i as u32)
+        })
+        .collect();
+    keys.sort_unstable();
+    keys
 }
 
 /// Pairs of one bucket whose members are given in ascending order.

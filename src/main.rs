@@ -11,6 +11,7 @@ use clap::{CommandFactory, Parser};
 
 use doublet::baseline::Baseline;
 use doublet::report::{self, Csv, Github, Html, Json, Line, Markdown, Report, Sarif, Text};
+use doublet::scan::handoff::{self, Handoff};
 use doublet::scan::{self, ScanResult};
 use doublet::source::{self, io_message, Diagnostic, Filter, Input, Severity};
 
@@ -33,9 +34,16 @@ fn main() -> ExitCode {
     };
     let cli = Cli::parse_from(argv);
     match cli.command {
-        Command::Scan(args) => run_scan(&args, resolved.as_ref(), None),
-        Command::Check(args) => run_scan(&args.scan, None, Some(&args.dir.index)),
+        Command::Scan(args) => run_scan(&args, resolved.as_ref(), None, &handoff::Local),
+        Command::Check(args) => run_scan(&args.scan, None, Some(&args.dir.index), &handoff::Local),
         Command::Index(command) => index_cmd::run(command),
+        Command::Sketch(args) => run_sketch(&args.out, &args.scan),
+        Command::Blocks(args) => {
+            match args.scan.params().and_then(|p| doublet::spark::Groups::open(&args.groups, &p)) {
+                Ok(groups) => run_scan(&args.scan, None, None, &groups),
+                Err(e) => fail(&e),
+            }
+        }
         Command::Config(args) => match config::resolve(&args.args) {
             Ok(r) => finish_stdout(|out| r.show(out)),
             Err(e) => fail(&e),
@@ -92,8 +100,14 @@ pub(crate) fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool, E
     pool.build().map_err(|e| fail(&format!("cannot start worker threads: {e}")))
 }
 
-/// `scan`, or with `index` a `check` against that index.
-fn run_scan(args: &ScanArgs, resolved: Option<&config::Resolved>, index: Option<&Path>) -> ExitCode {
+/// `scan`, or with `index` a `check` against that index; `handoff` says
+/// where candidate pairs come from.
+fn run_scan(
+    args: &ScanArgs,
+    resolved: Option<&config::Resolved>,
+    index: Option<&Path>,
+    handoff: &dyn Handoff,
+) -> ExitCode {
     let blame = |e: &str| resolved.map_or_else(|| e.to_string(), |r| r.blame(e));
     let params = match args.params() {
         Ok(p) => p,
@@ -118,22 +132,10 @@ fn run_scan(args: &ScanArgs, resolved: Option<&config::Resolved>, index: Option<
         },
         _ => None,
     };
-    let pool = match thread_pool(args.threads) {
-        Ok(p) => p,
+    let mut result = match scan_paths(args, &params, &filter, index.as_ref(), handoff) {
+        Ok(r) => r,
         Err(code) => return code,
     };
-    let inputs: Vec<Input> = args.paths.iter().map(|p| Input::parse(p)).collect();
-    let progress = progress::Progress::new(args.quiet);
-    let mut result = pool.install(|| {
-        let found = source::discover_filtered(&inputs, &filter);
-        let mut result = match &index {
-            Some(index) => doublet::index::check(index, found.sources, found.diagnostics, &params, &progress),
-            None => scan::scan(found.sources, found.diagnostics, &params, &progress),
-        };
-        result.summary.excluded = found.excluded;
-        result
-    });
-    progress.finish();
 
     if let (Some(path), true) = (&args.baseline, args.update_baseline) {
         let written = doublet::atomic::write_file(path, |w| w.write_all(Baseline::of(&result).to_json().as_bytes()));
@@ -179,6 +181,72 @@ fn run_scan(args: &ScanArgs, resolved: Option<&config::Resolved>, index: Option<
     } else {
         ExitCode::from(1)
     }
+}
+
+/// `doublet sketch`: the scan up to its exact groups, the tables written to
+/// `out`; exit status 0, or 2 when a file or the tables could not be written.
+fn run_sketch(out: &Path, args: &ScanArgs) -> ExitCode {
+    let params = match args.params() {
+        Ok(p) => p,
+        Err(e) => return fail(&e),
+    };
+    let filter = match Filter::new(!args.no_ignore, &args.exclude) {
+        Ok(f) => f,
+        Err(e) => return fail(&e),
+    };
+    let sketch = doublet::spark::Sketch::new(out);
+    let result = match scan_paths(args, &params, &filter, None, &sketch) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    for d in &result.diagnostics {
+        if d.severity == Severity::Error || !args.quiet {
+            eprintln!("doublet: {d}");
+        }
+    }
+    match sketch.written() {
+        Some(w) if !result.has_errors() => {
+            if !args.quiet {
+                eprintln!(
+                    "doublet: {} files, {} items, {} exact groups, {} band rows written to {} ({} + {} part files)",
+                    result.summary.files,
+                    w.items,
+                    w.groups,
+                    w.band_rows,
+                    out.display(),
+                    w.paragraph_parts,
+                    w.band_parts
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        _ => ExitCode::from(2),
+    }
+}
+
+/// Finds and scans `args.paths` on `args.threads` workers, with a progress
+/// bar unless `--quiet`; the error is the exit status to end with.
+fn scan_paths(
+    args: &ScanArgs,
+    params: &scan::Params,
+    filter: &Filter,
+    index: Option<&doublet::index::Index>,
+    handoff: &dyn Handoff,
+) -> Result<ScanResult, ExitCode> {
+    let pool = thread_pool(args.threads)?;
+    let inputs: Vec<Input> = args.paths.iter().map(|p| Input::parse(p)).collect();
+    let progress = progress::Progress::new(args.quiet);
+    let result = pool.install(|| {
+        let found = source::discover_filtered(&inputs, filter);
+        let mut result = match index {
+            Some(index) => doublet::index::check(index, found.sources, found.diagnostics, params, &progress),
+            None => scan::scan_with(found.sources, found.diagnostics, params, &progress, handoff),
+        };
+        result.summary.excluded = found.excluded;
+        result
+    });
+    progress.finish();
+    Ok(result)
 }
 
 /// Writes the report to stdout or, atomically, to `--output`; the error is

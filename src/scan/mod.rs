@@ -28,6 +28,7 @@ use serde::Serialize;
 
 mod analyze;
 mod export;
+pub mod handoff;
 mod locate;
 mod passage;
 mod sets;
@@ -36,6 +37,7 @@ mod texts;
 
 use analyze::{analyze, Analyzed, Item};
 pub use export::{records, FileRecord, ItemRecord};
+use handoff::{Candidates, Exact, Handoff};
 pub use locate::snippet;
 use locate::{duplicated_bytes, locate_findings};
 use passage::{merge_by_occurrence, passage, sorted_set};
@@ -457,9 +459,21 @@ thread_local! {
 
 pub fn scan(
     sources: Vec<Source>,
+    diagnostics: Vec<Diagnostic>,
+    params: &Params,
+    observer: &dyn Observer,
+) -> ScanResult {
+    scan_with(sources, diagnostics, params, observer, &handoff::Local)
+}
+
+/// [`scan`] whose candidate pairs `handoff` may supply from outside, or
+/// whose run it may end after the exact groups ([`handoff`]).
+pub fn scan_with(
+    sources: Vec<Source>,
     mut diagnostics: Vec<Diagnostic>,
     params: &Params,
     observer: &dyn Observer,
+    handoff: &dyn Handoff,
 ) -> ScanResult {
     let started = Instant::now();
     let mut timings: Vec<(&'static str, f64)> = Vec::new();
@@ -560,25 +574,37 @@ pub fn scan(
     };
     lap("exact", &mut t);
 
+    let exact = Exact { files: &files, offsets: &offsets, reps: &reps, rep_of: &rep_of, text: &rep_text, params };
+    let supplied = handoff.candidates(&exact, observer).unwrap_or_else(|d| {
+        diagnostics.push(d);
+        Candidates::Stop
+    });
+    let supplied = match supplied {
+        Candidates::Local => None,
+        Candidates::Supplied(pairs) => Some(pairs),
+        Candidates::Stop => {
+            let summary = Summary {
+                matchable: n_items,
+                exact_groups: reps.len(),
+                skipped,
+                timings,
+                memory,
+                elapsed: started.elapsed().as_secs_f64(),
+                ..Summary::default()
+            };
+            return result_of(params, banding, files, Vec::new(), diagnostics, summary);
+        }
+    };
+
     // sketch + candidates
     observer.stage("sketch", Some(reps.len() as u64), Unit::Items);
-    let pairs: Vec<(u32, u32)> = match params.method {
-        Method::Minhash => {
+    let pairs: Vec<(u32, u32)> = match (supplied, params.method) {
+        (Some(pairs), _) => pairs,
+        (None, Method::Minhash) => {
             let k = params.num_perm;
             let oph = OnePermutation::new(k, params.seed);
-            // Slots are kept as their low 16 bits: half the memory (the
-            // largest array of this stage), and two different values agree by
-            // chance once in 65,536 slots, which moves an estimate by at most 1.5e-5.
             let (sketches, unspilled) = Sketches::make(reps.len(), k, params.sketches_budget, |r, out| {
-                SCRATCH.with_borrow_mut(|(shingler, hashes, _, full)| {
-                    hashes.clear();
-                    shingler.hashes(&rep_text(r as u32), params.ngram, params.seed, hashes);
-                    full.resize(k, 0);
-                    oph.sketch_into(hashes.iter().copied(), full);
-                    for (o, &v) in out.iter_mut().zip(full.iter()) {
-                        *o = v as u16;
-                    }
-                });
+                sketch_16(&oph, &rep_text(r as u32), params, out);
                 observer.advance(1);
             });
             if let Some(e) = unspilled {
@@ -605,7 +631,7 @@ pub fn scan(
             lap("candidates", &mut t);
             p
         }
-        Method::Simhash => {
+        (None, Method::Simhash) => {
             let fps: Vec<u64> = (0..reps.len() as u32)
                 .into_par_iter()
                 .map_init(Shingler::default, |shingler, r| {
@@ -893,23 +919,39 @@ pub fn scan(
     }
     lap("locate", &mut t);
 
-    let mut summary = Summary {
-        files: files.len(),
-        bytes: files.iter().map(|f| f.bytes).sum(),
-        paragraphs: files.iter().map(|f| f.spans.len()).sum(),
+    let summary = Summary {
         matchable: n_items,
         exact_groups: reps.len(),
         sketched: reps.len(),
         candidate_pairs: pairs.len(),
         verified_pairs: verified.len(),
-        breaks: files.iter().map(|f| f.breaks.len()).sum(),
-        errors: diagnostics.iter().filter(|d| d.severity == source::Severity::Error).count(),
         skipped,
         bad_records: files.iter().map(|f| f.records.as_ref().map_or(0, |r| r.bad)).sum(),
         timings,
         memory,
         elapsed: started.elapsed().as_secs_f64(),
         ..Summary::default()
+    };
+    result_of(params, banding, files, findings, diagnostics, summary)
+}
+
+/// The result of a scan of `files`: `summary` completed with the counts of
+/// files, bytes, paragraphs, breaks, errors and findings.
+fn result_of(
+    params: &Params,
+    banding: Banding,
+    mut files: Vec<Analyzed>,
+    findings: Vec<Finding>,
+    diagnostics: Vec<Diagnostic>,
+    summary: Summary,
+) -> ScanResult {
+    let mut summary = Summary {
+        files: files.len(),
+        bytes: files.iter().map(|f| f.bytes).sum(),
+        paragraphs: files.iter().map(|f| f.spans.len()).sum(),
+        breaks: files.iter().map(|f| f.breaks.len()).sum(),
+        errors: diagnostics.iter().filter(|d| d.severity == source::Severity::Error).count(),
+        ..summary
     };
     summary.count(&findings, files.len());
     let file_infos = files
@@ -923,6 +965,42 @@ pub fn scan(
         .collect();
     let breaks = files.iter_mut().flat_map(|f| std::mem::take(&mut f.breaks)).collect();
     ScanResult { params: params.clone(), banding, files: file_infos, findings, breaks, diagnostics, summary }
+}
+
+/// MinHash sketches of `n` representatives' texts, `num_perm` slots each,
+/// one after another. Slots are kept as their low 16 bits: half the memory
+/// (the largest array of this stage), and two different values agree by
+/// chance once in 65,536 slots, which moves an estimate by at most 1.5e-5.
+fn minhash_sketches<'a>(
+    n: usize,
+    text: &(dyn Fn(u32) -> std::borrow::Cow<'a, str> + Sync),
+    params: &Params,
+    observer: &dyn Observer,
+) -> Vec<u16> {
+    let k = params.num_perm;
+    let oph = OnePermutation::new(k, params.seed);
+    let mut sketches = vec![0u16; n * k];
+    sketches.par_chunks_mut(k).enumerate().for_each(|(r, out)| {
+        sketch_16(&oph, &text(r as u32), params, out);
+        observer.advance(1);
+    });
+    sketches
+}
+
+/// The MinHash sketch of `text` into `out`, its slots kept as their low 16
+/// bits: half the memory (the largest array of the candidate stages), and
+/// two different values agree by chance once in 65,536 slots, which moves
+/// an estimate by at most 1.5e-5.
+fn sketch_16(oph: &OnePermutation, text: &str, params: &Params, out: &mut [u16]) {
+    SCRATCH.with_borrow_mut(|(shingler, hashes, _, full)| {
+        hashes.clear();
+        shingler.hashes(text, params.ngram, params.seed, hashes);
+        full.resize(out.len(), 0);
+        oph.sketch_into(hashes.iter().copied(), full);
+        for (o, &v) in out.iter_mut().zip(full.iter()) {
+            *o = v as u16;
+        }
+    });
 }
 
 fn source_len(s: &Source) -> u64 {
