@@ -23,7 +23,6 @@ use crate::boilerplate::Patterns;
 use crate::location;
 use crate::lsh;
 use crate::minhash::OnePermutation;
-use crate::shingle::Shingler;
 use crate::source::{self, Diagnostic, Source};
 
 /// One matchable item of a file and where it stands.
@@ -112,20 +111,14 @@ fn record(src: Source, params: &Params, patterns: &Patterns) -> (Option<FileReco
     let banding = params.banding();
     let k = params.num_perm;
     let oph = OnePermutation::new(k, params.seed);
-    let (mut shingler, mut hashes, mut full, mut short) =
-        (Shingler::default(), Vec::new(), vec![0u32; k], vec![0u16; k]);
+    let mut short = vec![0u16; k];
     let mut band_keys = Vec::with_capacity(a.items.len() * banding.bands);
     let mut sketches = Vec::with_capacity(a.items.len() * k);
     let mut items = Vec::with_capacity(a.items.len());
     let mut snippets = Vec::with_capacity(a.items.len());
     for (i, it) in a.items.iter().enumerate() {
-        hashes.clear();
-        shingler.hashes(a.texts.get(i), params.ngram, params.seed, &mut hashes);
-        oph.sketch_into(hashes.iter().copied(), &mut full);
-        for (s, &v) in short.iter_mut().zip(&full) {
-            *s = v as u16;
-        }
-        sketches.extend(full.iter().map(|&v| v as u8));
+        super::sketch_16(&oph, a.texts.get(i), params, &mut short);
+        sketches.extend(short.iter().map(|&v| v as u8));
         for b in 0..banding.bands {
             let slots = &short[b * banding.rows..(b + 1) * banding.rows];
             band_keys.push(lsh::band_hash(slots, b as u64) as u32);
