@@ -4,10 +4,10 @@
 use std::process::ExitCode;
 
 use doublet::index::{self, Index, Stats};
-use doublet::source::{self, Filter, Input, Severity};
+use doublet::source::{self, Input, Severity};
 
 use crate::cli::{IndexArgs, IndexCommand};
-use crate::{fail, finish_stdout, thread_pool};
+use crate::{fail, finish_stdout, params_and_filter, thread_pool};
 
 pub fn run(command: IndexCommand) -> ExitCode {
     match command {
@@ -34,13 +34,9 @@ pub fn run(command: IndexCommand) -> ExitCode {
 
 fn add(args: &IndexArgs) -> ExitCode {
     let scan = &args.scan;
-    let params = match scan.params() {
-        Ok(p) => p,
-        Err(e) => return fail(&e),
-    };
-    let filter = match Filter::new(!scan.no_ignore, &scan.exclude) {
-        Ok(f) => f,
-        Err(e) => return fail(&e),
+    let (params, filter) = match params_and_filter(scan) {
+        Ok(pf) => pf,
+        Err(code) => return code,
     };
     let pool = match thread_pool(scan.threads) {
         Ok(p) => p,

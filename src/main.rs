@@ -91,6 +91,14 @@ fn man(out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
+/// The parameters and the path filter that scan options give; an error is
+/// printed and becomes exit status 2.
+pub(crate) fn params_and_filter(args: &ScanArgs) -> Result<(scan::Params, Filter), ExitCode> {
+    let params = args.params().map_err(|e| fail(&e))?;
+    let filter = Filter::new(!args.no_ignore, &args.exclude).map_err(|e| fail(&e))?;
+    Ok((params, filter))
+}
+
 /// The worker threads of a run: `threads`, or one per core.
 pub(crate) fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool, ExitCode> {
     let mut pool = rayon::ThreadPoolBuilder::new();
@@ -186,13 +194,9 @@ fn run_scan(
 /// `doublet sketch`: the scan up to its exact groups, the tables written to
 /// `out`; exit status 0, or 2 when a file or the tables could not be written.
 fn run_sketch(out: &Path, args: &ScanArgs) -> ExitCode {
-    let params = match args.params() {
-        Ok(p) => p,
-        Err(e) => return fail(&e),
-    };
-    let filter = match Filter::new(!args.no_ignore, &args.exclude) {
-        Ok(f) => f,
-        Err(e) => return fail(&e),
+    let (params, filter) = match params_and_filter(args) {
+        Ok(pf) => pf,
+        Err(code) => return code,
     };
     let sketch = doublet::spark::Sketch::new(out);
     let result = match scan_paths(args, &params, &filter, None, &sketch) {
