@@ -3,9 +3,12 @@
 #
 #   benches/e2e.sh [--sizes 100M,1G] [--threads 1,2] [--memory-limits none,1G] [--peers]
 #                  [--dir /tmp/doublet-bench] [--seed 1] [--lang mixed|zh|en] [--dup-rate 0.15]
+#                  [--profile release]
 #
 # Needs only the Rust toolchain (python3 is used when present: RSS fallback, --peers).
-#  1. builds the release binary and the corpus generator (examples/gen-corpus.rs);
+#  1. builds the binary and the corpus generator (examples/gen-corpus.rs) with cargo's release
+#     profile (LTO: the one to time), or with --profile P (CI passes `test`, whose build `cargo
+#     test` has already made, to check the findings without a second, LTO build);
 #  2. generates each corpus once into DIR/LANG-SIZE-sSEED/ (docs/ and expected.json), reused
 #     while its stamp file (generator options + checksum of the generator's source) is unchanged;
 #  3. runs `doublet scan --format json --quiet -j T DOCS` for every (size, threads) pair (and with
@@ -34,8 +37,9 @@ DIR=/tmp/doublet-bench
 SEED=1
 LANG_OPT=mixed
 DUP=0.15
+PROFILE=release
 
-usage() { sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
     case "$1" in
         --sizes) SIZES=$2; shift 2 ;;
@@ -46,6 +50,7 @@ while [ $# -gt 0 ]; do
         --seed) SEED=$2; shift 2 ;;
         --lang) LANG_OPT=$2; shift 2 ;;
         --dup-rate) DUP=$2; shift 2 ;;
+        --profile) PROFILE=$2; shift 2 ;;
         -h | --help) usage; exit 0 ;;
         *) echo "e2e: unknown argument $1" >&2; usage >&2; exit 2 ;;
     esac
@@ -55,14 +60,16 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 case "$TARGET" in /*) ;; *) TARGET=$ROOT/$TARGET ;; esac
-BIN=$TARGET/release/doublet
-GEN=$TARGET/release/examples/gen-corpus
+# cargo puts the dev and test profiles' output in debug/, every other profile's in its own name.
+case "$PROFILE" in dev | test) OUTDIR=debug ;; *) OUTDIR=$PROFILE ;; esac
+BIN=$TARGET/$OUTDIR/doublet
+GEN=$TARGET/$OUTDIR/examples/gen-corpus
 mkdir -p "$DIR"
 DIR=$(cd "$DIR" && pwd)
 log() { echo "e2e: $*" >&2; }
 
-log "cargo build --release --bin doublet --example gen-corpus"
-cargo build --release --quiet --bin doublet --example gen-corpus
+log "cargo build --profile $PROFILE --bin doublet --example gen-corpus"
+cargo build --profile "$PROFILE" --quiet --bin doublet --example gen-corpus
 
 # ---------------------------------------------------------------- measuring one command
 # measure OUT CMD...: runs CMD with stdout to OUT; sets M_SECS, M_RSS (MiB or "?"), M_EXIT.
@@ -129,7 +136,7 @@ cores=$(nproc 2>/dev/null || echo "?")
 ram=$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo 2>/dev/null || echo "?")
 commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo "?")
 if [ -n "$(git -C "$ROOT" status --porcelain 2>/dev/null | head -1)" ]; then commit="$commit+changes"; fi
-echo "machine: ${cpu:-?}, $cores cores, $ram RAM, $(uname -s) $(uname -r); doublet $("$BIN" --version 2>/dev/null | awk '{print $2}') ($commit); RSS by $MEASURE"
+echo "machine: ${cpu:-?}, $cores cores, $ram RAM, $(uname -s) $(uname -r); doublet $("$BIN" --version 2>/dev/null | awk '{print $2}') ($commit, profile $PROFILE); RSS by $MEASURE"
 echo
 
 # ---------------------------------------------------------------- corpora
