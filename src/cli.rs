@@ -81,6 +81,9 @@ pub enum IndexCommand {
     Compact(IndexDir),
     /// Segments, files, items, bytes on disk and the parameters of an index.
     Stats(IndexDir),
+    /// Check every block of every segment against its checksum (opening,
+    /// adding and checking read only the blocks they need, and check those).
+    Verify(IndexDir),
 }
 
 #[derive(Args, Debug)]

@@ -29,6 +29,14 @@ pub fn run(command: IndexCommand) -> ExitCode {
             Ok(i) => finish_stdout(|out| out.write_all(Stats::of(&i).to_text().as_bytes())),
             Err(e) => fail(&e),
         },
+        IndexCommand::Verify(args) => match Index::open(&args.index).and_then(|i| i.verify().map(|()| i)) {
+            Ok(i) => {
+                let s = Stats::of(&i);
+                eprintln!("doublet: {} segments, {} bytes: every block matches its checksum", s.segments, s.bytes);
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(&e),
+        },
     }
 }
 

@@ -243,14 +243,14 @@ fn scan_paths(
     let result = pool.install(|| {
         let found = source::discover_filtered(&inputs, filter);
         let mut result = match index {
-            Some(index) => doublet::index::check(index, found.sources, found.diagnostics, params, &progress),
+            Some(index) => doublet::index::check(index, found.sources, found.diagnostics, params, &progress)?,
             None => scan::scan_with(found.sources, found.diagnostics, params, &progress, handoff),
         };
         result.summary.excluded = found.excluded;
-        result
+        Ok::<_, String>(result)
     });
     progress.finish();
-    Ok(result)
+    result.map_err(|e| fail(&e))
 }
 
 /// Writes the report to stdout or, atomically, to `--output`; the error is

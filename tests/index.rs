@@ -262,6 +262,53 @@ fn corrupt_and_truncated_segments_are_named() {
     assert_eq!(d.check(&["batch.txt"]).1, Some(1));
 }
 
+/// A paragraph of its own for number `i`.
+fn numbered(i: usize) -> String {
+    format!("Entry {i} of the ledger records a delivery of {} sacks of grain to the mill at {} o'clock.", i * 7, i % 12)
+}
+
+#[test]
+fn damage_beyond_the_first_block_is_found_when_read_and_by_verify() {
+    let d = Dir::new();
+    let many: Vec<String> = (0..300).map(numbered).collect();
+    d.create("big.txt", &many.iter().map(String::as_str).collect::<Vec<_>>());
+    d.create("batch.txt", &[P7, &many[150]]);
+    d.create("small.txt", &[P5]);
+    d.add(&["big.txt"]);
+    d.add(&["small.txt"]);
+    assert_eq!(d.check(&["batch.txt"]).1, Some(1));
+    let seg = d.path().join("ix/seg-000001.dseg");
+    let original = fs::read(&seg).unwrap();
+    // Where the tables end: before 8 bytes per 4 KiB block and the footer.
+    let len = original.len();
+    let data_end =
+        (1..len).map(|blocks| len - 16 - 8 * blocks).find(|&end| end.div_ceil(4 << 10) * 8 == len - 16 - end).unwrap();
+    assert!(data_end > 3 * (4 << 10), "the segment spans several blocks: {data_end}");
+    // The last byte of the paths: the indexed file's name, which a check
+    // that finds a copy in it reads.
+    let mut bytes = original.clone();
+    bytes[data_end - 1] ^= 1;
+    fs::write(&seg, &bytes).unwrap();
+    assert_eq!(d.run(&["index", "stats", "--index", "ix"]).status.code(), Some(0), "opening reads the header only");
+    for args in [
+        &["check", "--index", "ix", "batch.txt"][..],
+        &["index", "verify", "--index", "ix"],
+        &["index", "compact", "--index", "ix"],
+        &["index", "add", "--index", "ix", "batch.txt"],
+    ] {
+        let out = d.run(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = stderr(&out);
+        assert!(err.contains("ix/seg-000001.dseg: corrupt segment: checksum"), "{args:?}: {err}");
+        assert!(out.stdout.is_empty(), "{args:?}: nothing reported from a damaged segment");
+    }
+    fs::write(&seg, &original).unwrap();
+    let out = d.run(&["index", "verify", "--index", "ix"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("every block matches its checksum"));
+    assert_eq!(d.check(&["batch.txt"]).1, Some(1));
+}
+
 #[test]
 fn compaction_keeps_every_answer_and_retires_old_segments() {
     let d = archive();

@@ -39,30 +39,57 @@ type IndexedFile = (usize, u32);
 
 /// Indexed files (segment, file) that hold candidates of the batch's items,
 /// sorted, and the exact-key hits among them.
+///
+/// The batch's keys are sorted once per table (exact keys, each band's
+/// keys), and each table of each segment is walked once with them in
+/// parallel: a search starts where the one before it ended, so it touches
+/// pages in order and none twice.
 fn lookup(index: &Index, batch: &[FileRecord], params: &Params) -> (Vec<IndexedFile>, Vec<ExactHit>) {
     let least = params.ocr_floor() - scan::SKETCH_MARGIN;
     let k = params.num_perm;
     let bands = params.banding().bands;
-    let found: Vec<(Vec<IndexedFile>, Vec<ExactHit>)> = batch
+    // Every batch item as (file, item), numbered in that order.
+    let items: Vec<(usize, usize)> =
+        batch.iter().enumerate().flat_map(|(fi, r)| (0..r.items.len()).map(move |ii| (fi, ii))).collect();
+    let mut exact_keys: Vec<(u128, u32)> =
+        items.iter().enumerate().map(|(n, &(fi, ii))| (batch[fi].items[ii].key, n as u32)).collect();
+    exact_keys.par_sort_unstable();
+    let band_keys: Vec<Vec<(u32, u32)>> = (0..bands)
+        .into_par_iter()
+        .map(|b| {
+            let mut keys: Vec<(u32, u32)> = items
+                .iter()
+                .enumerate()
+                .map(|(n, &(fi, ii))| (batch[fi].band_keys[ii * bands + b], n as u32))
+                .collect();
+            keys.sort_unstable();
+            keys
+        })
+        .collect();
+    // One task per table of each segment: band `b`, or the exact table
+    // (`b == bands`).
+    let tasks: Vec<(usize, usize)> =
+        (0..index.segments.len()).flat_map(|si| (0..=bands).map(move |b| (si, b))).collect();
+    let found: Vec<(Vec<IndexedFile>, Vec<ExactHit>)> = tasks
         .par_iter()
-        .enumerate()
-        .flat_map_iter(|(fi, r)| (0..r.items.len()).map(move |ii| (fi, r, ii)))
-        .map(|(fi, r, ii)| {
+        .map(|&(si, b)| {
+            let seg = &index.segments[si];
             let (mut files, mut exact) = (Vec::new(), Vec::new());
-            let sketch = &r.sketches[ii * k..(ii + 1) * k];
-            for (si, seg) in index.segments.iter().enumerate() {
-                for id in seg.exact(r.items[ii].key) {
+            if b == bands {
+                seg.exact_all(&exact_keys, |n, id| {
+                    let (fi, ii) = items[n as usize];
                     files.push((si, seg.item_file(id as usize)));
                     exact.push((fi, ii, si, id));
-                }
-                for b in 0..bands {
-                    for id in seg.band(b, r.band_keys[ii * bands + b]) {
-                        let file = (si, seg.item_file(id as usize));
-                        if !files.contains(&file) && minhash::estimate(sketch, seg.sketch(id as usize)) >= least {
-                            files.push(file);
-                        }
+                });
+            } else {
+                seg.band_all(b, &band_keys[b], |n, id| {
+                    let (fi, ii) = items[n as usize];
+                    let file = (si, seg.item_file(id as usize));
+                    let sketch = &batch[fi].sketches[ii * k..(ii + 1) * k];
+                    if !files.contains(&file) && minhash::estimate(sketch, seg.sketch(id as usize)) >= least {
+                        files.push(file);
                     }
-                }
+                });
             }
             (files, exact)
         })
@@ -74,19 +101,21 @@ fn lookup(index: &Index, batch: &[FileRecord], params: &Params) -> (Vec<IndexedF
     }
     files.sort_unstable();
     files.dedup();
+    exact.sort_unstable();
     (files, exact)
 }
 
 /// Reports duplicates inside the batch `sources` and between it and the
 /// index, as a scan of the batch and the indexed files holding candidates
-/// would (see the module documentation); nothing is added to the index.
+/// would (see the module documentation); nothing is added to the index. The
+/// error is damage found in a segment (see [`Index::damage`]).
 pub fn check(
     index: &Index,
     sources: Vec<Source>,
     mut diagnostics: Vec<Diagnostic>,
     params: &Params,
     observer: &dyn Observer,
-) -> ScanResult {
+) -> Result<ScanResult, String> {
     // The batch is read twice (keys, then the scan): standard input and
     // FIFOs are read once, here.
     let sources: Vec<Source> = sources
@@ -112,6 +141,9 @@ pub fn check(
         .map(|(s, f)| ((s, f), index.segments[s].file(f as usize)))
         .filter(|(_, e)| !batch_names.contains(&e.path))
         .collect();
+    if let Some(damage) = index.damage() {
+        return Err(damage);
+    }
     let states: Vec<Result<(), String>> = candidates
         .par_iter()
         .map(|(_, e)| match std::fs::read(&e.path) {
@@ -150,13 +182,16 @@ pub fn check(
     result.findings.retain(|f| f.occurrences.iter().any(|o| batch_names.contains(&o.path)));
     result.breaks.retain(|b| batch_names.contains(&b.path));
     stored_copies(&mut result, index, &records, &exact, &stale);
+    if let Some(damage) = index.damage() {
+        return Err(damage);
+    }
     for (i, f) in result.findings.iter_mut().enumerate() {
         f.id = i + 1;
     }
     result.summary.breaks = result.breaks.len();
     let files = result.files.len();
     result.summary.count(&result.findings, files);
-    result
+    Ok(result)
 }
 
 /// Adds the exact copies in changed or gone indexed files (`stale`), at the

@@ -78,8 +78,9 @@ pub struct Index {
 }
 
 impl Index {
-    /// Opens the index in `dir` for reading; every segment is checked whole
-    /// (length and checksum), and a damaged one is an error naming it.
+    /// Opens the index in `dir` for reading; every segment's length, header
+    /// and block table are checked, and a damaged one is an error naming it.
+    /// Blocks are checked when first read: see [`Index::damage`].
     pub fn open(dir: &Path) -> Result<Index, String> {
         let read = || {
             store::read_manifest(dir)?
@@ -112,6 +113,19 @@ impl Index {
 
     pub fn items(&self) -> usize {
         self.segments.iter().map(Segment::items).sum()
+    }
+
+    /// The first damage found in a segment since it was opened, naming the
+    /// file: what was read from it cannot be trusted, so whoever read it
+    /// must give up with this error.
+    pub fn damage(&self) -> Option<String> {
+        self.segments.iter().find_map(Segment::damage)
+    }
+
+    /// Checks every block of every segment; the error names the first
+    /// damaged one.
+    pub fn verify(&self) -> Result<(), String> {
+        self.segments.iter().try_for_each(Segment::verify)
     }
 
     /// Every indexed path.
@@ -219,8 +233,11 @@ fn add_with(
         .map_err(|e| format!("{}: cannot remove leftovers: {}", dir.display(), io_message(&e)))?;
     let indexed = open_segments(dir, &manifest)
         .map_err(|e| e.unwrap_or_else(|| format!("{}: a segment named by the manifest is missing", dir.display())))?;
-    let paths: HashSet<String> =
-        Index { dir: dir.to_path_buf(), manifest: manifest.clone(), segments: indexed }.paths();
+    let indexed = Index { dir: dir.to_path_buf(), manifest: manifest.clone(), segments: indexed };
+    let paths: HashSet<String> = indexed.paths();
+    if let Some(damage) = indexed.damage() {
+        return Err(damage);
+    }
     let (records, diagnostics) = read(&paths);
     let mut out = Added { diagnostics, ..Added::default() };
     if records.is_empty() {
@@ -320,6 +337,8 @@ pub fn compact(dir: &Path) -> Result<Compacted, String> {
         }
         return Ok(Compacted { merged: 0, segment: None, removed });
     }
+    // Everything is read: check it all first.
+    segments.iter().try_for_each(Segment::verify)?;
     let (bands, slots) = segments[0].shape();
     let mut builder = Builder::new(bands, slots);
     for s in &segments {
