@@ -170,6 +170,23 @@ fn adding_with_other_parameters_is_refused_naming_both_values() {
     let out = d.run(&["check", "--index", "ix", "--ngram", "4", "c.txt"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("built with ngram 5, this run has ngram 4"), "{}", stderr(&out));
+    let out = d.run(&["check", "--index", "ix", "--text-field", "body", "c.txt"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains(r#"built with text-field "text", this run has text-field "body""#),
+        "{}",
+        stderr(&out)
+    );
+    let out = d.run(&["check", "--index", "ix", "--id-field", "id", "c.txt"]);
+    assert!(stderr(&out).contains(r#"built with id-field null, this run has id-field "id""#), "{}", stderr(&out));
+    // An index whose manifest predates a pinned parameter had its default.
+    let manifest = d.path().join("ix/MANIFEST");
+    let text = fs::read_to_string(&manifest).unwrap();
+    let mut m: Value = serde_json::from_str(&text).unwrap();
+    m["params"].as_object_mut().unwrap().remove("text-field");
+    fs::write(&manifest, serde_json::to_string(&m).unwrap()).unwrap();
+    assert_eq!(d.check(&["c.txt"]).1, Some(0));
+    fs::write(&manifest, text).unwrap();
     assert_eq!(stat(&d.stats(), "files"), 2);
     // Already indexed paths are not added twice; what cannot be read again is refused.
     let out = d.run(&["index", "add", "--index", "ix", "a.txt", "c.txt"]);

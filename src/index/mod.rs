@@ -67,6 +67,10 @@ pub fn pinned(p: &Params) -> Map<String, Value> {
     m.insert("lines".into(), json!(p.lines));
     m.insert("binary".into(), json!(p.binary));
     m.insert("ignore-pattern".into(), json!(p.ignore_patterns));
+    // What a record's text and id are: the same files give other items
+    // under other fields.
+    m.insert("text-field".into(), json!(p.input.text_field()));
+    m.insert("id-field".into(), json!(p.input.id_field));
     m
 }
 
@@ -148,8 +152,12 @@ fn open_segments(dir: &Path, m: &Manifest) -> Result<Vec<Segment>, Option<String
 
 fn compare(dir: &Path, index: &Map<String, Value>, run: &Map<String, Value>) -> Result<(), String> {
     let keys = run.keys().chain(index.keys().filter(|k| !run.contains_key(*k)));
+    // A parameter pinned only by later versions: an index made before had
+    // its default.
+    let defaults = pinned(&Params::default());
     for key in keys {
-        let (a, b) = (index.get(key).unwrap_or(&Value::Null), run.get(key).unwrap_or(&Value::Null));
+        let a = index.get(key).or_else(|| defaults.get(key)).unwrap_or(&Value::Null);
+        let b = run.get(key).unwrap_or(&Value::Null);
         if a != b {
             return Err(format!(
                 "index {} was built with {key} {a}, this run has {key} {b}; the parameters of an index cannot change",
