@@ -94,10 +94,34 @@ fn parse(args: &[OsString], lenient: bool) -> Result<ArgMatches, clap::Error> {
 /// Reads the configuration file that `command_line` (the arguments after
 /// `scan`) selects, and puts its settings in front of them.
 pub fn resolve(command_line: &[OsString]) -> Result<Resolved, String> {
-    let cmd = scan_command();
+    resolve_for(&["scan"], command_line)
+}
+
+/// The subcommand `doublet NAMES…` as clap defines it.
+fn subcommand(names: &[&'static str]) -> clap::Command {
+    let mut cmd = Cli::command();
+    for name in names {
+        cmd = cmd.find_subcommand(name).cloned().unwrap_or_else(|| clap::Command::new(*name));
+    }
+    cmd
+}
+
+/// [`resolve`] for `doublet NAMES… ARGS` (`scan`, `check`, `index add`,
+/// `sketch`, `blocks`: every one takes scan's options). The file's settings
+/// are scan's; the other commands take all of them but `paths`, as their
+/// paths name a batch (to check, add or sketch), not the project's texts.
+pub fn resolve_for(names: &[&'static str], command_line: &[OsString]) -> Result<Resolved, String> {
+    let cmd = subcommand(names);
     // Empty when the command line does not parse (`--help` among others):
     // the final parse reports it.
-    let given = parse(command_line, true).unwrap_or_default();
+    let given = cmd
+        .clone()
+        .mut_arg("paths", |a| a.required(false))
+        .ignore_errors(true)
+        .try_get_matches_from(
+            std::iter::once(OsString::from(names[names.len() - 1])).chain(command_line.iter().cloned()),
+        )
+        .unwrap_or_default();
     let from_command_line: Vec<String> = cmd
         .get_arguments()
         .filter(|a| given.ids().any(|id| id == a.get_id()))
@@ -111,10 +135,12 @@ pub fn resolve(command_line: &[OsString]) -> Result<Resolved, String> {
     } else {
         find_upward()
     };
-    let config = path.map(|p| load(&p, &cmd)).transpose()?;
-    let mut argv = vec![OsString::from("doublet"), OsString::from("scan")];
+    let config = path.map(|p| load(&p, &scan_command())).transpose()?;
+    let mut argv = vec![OsString::from("doublet")];
+    argv.extend(names.iter().map(OsString::from));
     if let Some(c) = &config {
-        argv.extend(c.settings.iter().flat_map(|s| s.args.iter().cloned()));
+        let scan = names == ["scan"];
+        argv.extend(c.settings.iter().filter(|s| scan || s.key != "paths").flat_map(|s| s.args.iter().cloned()));
     }
     argv.extend(command_line.iter().cloned());
     Ok(Resolved { config, from_command_line, argv })

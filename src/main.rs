@@ -25,22 +25,34 @@ use cli::{Cli, Color, Command, Format, ScanArgs};
 fn main() -> ExitCode {
     let argv: Vec<OsString> = std::env::args_os().collect();
     let mut resolved = None;
-    let argv = match argv.get(1).and_then(|a| a.to_str()) {
-        Some("scan") => match config::resolve(&argv[2..]) {
+    // Every command that takes scan's options reads doublet.toml.
+    let word = |i: usize| argv.get(i).and_then(|a| a.to_str());
+    let names: &[&str] = match (word(1), word(2)) {
+        (Some("scan"), _) => &["scan"],
+        (Some("check"), _) => &["check"],
+        (Some("sketch"), _) => &["sketch"],
+        (Some("blocks"), _) => &["blocks"],
+        (Some("index"), Some("add")) => &["index", "add"],
+        _ => &[],
+    };
+    let argv = if names.is_empty() {
+        argv
+    } else {
+        match config::resolve_for(names, &argv[1 + names.len()..]) {
             Ok(r) => resolved.insert(r).argv.clone(),
             Err(e) => return fail(&e),
-        },
-        _ => argv,
+        }
     };
     let cli = Cli::parse_from(argv);
+    let resolved = resolved.as_ref();
     match cli.command {
-        Command::Scan(args) => run_scan(&args, resolved.as_ref(), None, &handoff::Local),
-        Command::Check(args) => run_scan(&args.scan, None, Some(&args.dir.index), &handoff::Local),
+        Command::Scan(args) => run_scan(&args, resolved, None, &handoff::Local),
+        Command::Check(args) => run_scan(&args.scan, resolved, Some(&args.dir.index), &handoff::Local),
         Command::Index(command) => index_cmd::run(command),
         Command::Sketch(args) => run_sketch(&args.out, &args.scan),
         Command::Blocks(args) => {
             match args.scan.params().and_then(|p| doublet::spark::Groups::open(&args.groups, &p)) {
-                Ok(groups) => run_scan(&args.scan, None, None, &groups),
+                Ok(groups) => run_scan(&args.scan, resolved, None, &groups),
                 Err(e) => fail(&e),
             }
         }

@@ -208,6 +208,32 @@ fn adding_with_other_parameters_is_refused_naming_both_values() {
 }
 
 #[test]
+fn add_and_check_read_doublet_toml_but_not_its_paths() {
+    let d = Dir::new();
+    d.create("a.txt", &[P3, P1, P2, P4]);
+    d.create("batch.txt", &[P7, P1, P2]);
+    d.create("other.txt", &[P1, P2]);
+    // The project's paths are not a batch: neither add nor check takes them.
+    fs::write(d.path().join("doublet.toml"), "paths = [\"other.txt\"]\nthreshold = 0.8\n").unwrap();
+    d.add(&["a.txt"]);
+    let stats = d.stats();
+    assert_eq!(stat(&stats, "files"), 1, "{stats}");
+    assert!(stats.contains("threshold: 0.8"), "{stats}");
+    let (found, code) = d.check(&["batch.txt"]);
+    assert_eq!(code, Some(1));
+    assert!(found.iter().all(|(_, copies)| copies.iter().all(|c| c.0 != "other.txt")), "{found:?}");
+    // Without the file the default threshold is refused, naming both values.
+    let out = d.run(&["check", "--index", "ix", "--no-config", "batch.txt"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("built with threshold 0.8, this run has threshold 0.6"), "{}", stderr(&out));
+    // A bad setting is named with its file and line, as for scan.
+    fs::write(d.path().join("doublet.toml"), "threshold = 0.8\nngram = \"five\"\n").unwrap();
+    let out = d.run(&["index", "add", "--index", "ix", "batch.txt"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("doublet.toml:2: ngram"), "{}", stderr(&out));
+}
+
+#[test]
 fn a_second_writer_is_locked_out_and_readers_go_on() {
     let d = archive();
     let lock = fs::File::open(d.path().join("ix/LOCK")).unwrap();
