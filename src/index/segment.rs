@@ -277,7 +277,8 @@ pub struct Segment {
     paths_at: usize,
     /// Where the checked tables end (and the block table begins).
     data_end: usize,
-    block: usize,
+    /// Blocks are `1 << block_shift` bytes.
+    block_shift: u32,
     /// One bit per block: checked and found good.
     checked: Vec<AtomicU64>,
     /// The first damage found (the message, without the file's name).
@@ -309,14 +310,13 @@ impl Segment {
         if version != 1 && version != VERSION {
             return Err(Some(format!("segment format {version}, this doublet reads 1 and {VERSION}")));
         }
-        let corrupt =
-            |actual: u64| format!("corrupt segment: checksum {actual:016x}, the manifest says {checksum:016x}");
         let bands = u32_at(&map, 12) as usize;
         let slots = u32_at(&map, 16) as usize;
         let files = u64_at(&map, 24) as usize;
         let items = u64_at(&map, 32) as usize;
         let paths = u64_at(&map, 40) as usize;
-        let block = if version == 1 { body } else { u32_at(&map, 48) as usize };
+        // Format 1 has no block table: its blocks are all checked below.
+        let block = if version == 1 { BLOCK } else { u32_at(&map, 48) as usize };
         let files_at = HEADER;
         let items_at = files_at + files * FILE_BYTES;
         let exact_at = items_at + items * ITEM_BYTES;
@@ -324,17 +324,20 @@ impl Segment {
         let sketches_at = bands_at + bands * items * BAND_BYTES;
         let paths_at = sketches_at + items * slots;
         let data_end = paths_at + paths;
-        let blocks = if version == 1 || block == 0 { 1 } else { data_end.div_ceil(block) };
+        let blocks = data_end.div_ceil(block.max(1));
         let table = if version == 1 { 0 } else { blocks * 8 };
-        if version == 1 && xxhash_rust::xxh3::xxh3_64(&map[..body]) != checksum {
-            return Err(Some(corrupt(xxhash_rust::xxh3::xxh3_64(&map[..body]))));
-        }
-        if data_end.checked_add(table) != Some(body) || block == 0 {
+        if !block.is_power_of_two() || data_end.checked_add(table) != Some(body) {
             return Err(Some("damaged segment: its tables do not add up to its length".into()));
         }
-        let actual = if version == 1 { checksum } else { footer_checksum(&map[..HEADER], &map[data_end..body]) };
+        // Format 1 checksums the whole body, format 2 the header and the
+        // block table.
+        let actual = if version == 1 {
+            xxhash_rust::xxh3::xxh3_64(&map[..body])
+        } else {
+            footer_checksum(&map[..HEADER], &map[data_end..body])
+        };
         if stored != checksum || actual != checksum {
-            return Err(Some(corrupt(actual)));
+            return Err(Some(format!("corrupt segment: checksum {actual:016x}, the manifest says {checksum:016x}")));
         }
         let segment = Segment {
             map,
@@ -350,7 +353,7 @@ impl Segment {
             sketches_at,
             paths_at,
             data_end,
-            block,
+            block_shift: block.trailing_zeros(),
             checked: (0..blocks.div_ceil(64)).map(|_| AtomicU64::new(0)).collect(),
             damage: OnceLock::new(),
         };
@@ -369,7 +372,7 @@ impl Segment {
         if word.load(Relaxed) & bit != 0 {
             return true;
         }
-        let (start, end) = (b * self.block, ((b + 1) * self.block).min(self.data_end));
+        let (start, end) = (b << self.block_shift, ((b + 1) << self.block_shift).min(self.data_end));
         let actual = xxhash_rust::xxh3::xxh3_64(&self.map[start..end]);
         let stored = u64_at(&self.map, self.data_end + 8 * b);
         if actual != stored {
@@ -391,7 +394,7 @@ impl Segment {
         }
         if end > self.data_end {
             let _ = self.damage.set("damaged segment: a table points past its end".into());
-        } else if (at / self.block..=(end - 1) / self.block).all(|b| self.check_block(b)) {
+        } else if (at >> self.block_shift..=(end - 1) >> self.block_shift).all(|b| self.check_block(b)) {
             return &self.map[at..end];
         }
         &ZEROS[..len.min(ZEROS.len())]
@@ -405,7 +408,7 @@ impl Segment {
 
     /// Checks every block, in parallel; the error names the first damage.
     pub fn verify(&self) -> Result<(), String> {
-        let blocks = self.data_end.div_ceil(self.block);
+        let blocks = self.data_end.div_ceil(1 << self.block_shift);
         (0..blocks).into_par_iter().for_each(|b| {
             self.check_block(b);
         });
@@ -472,53 +475,21 @@ impl Segment {
         (u128_at(r, 0), u32_at(r, 16))
     }
 
-    /// Items whose exact key is `key`.
-    pub fn exact(&self, key: u128) -> Vec<u32> {
-        let mut out = Vec::new();
-        self.exact_all(&[(key, 0)], |_, item| out.push(item));
-        out
-    }
-
     /// For every `(key, tag)` of `keys` (sorted by key), `found(tag, item)`
-    /// for each item whose exact key is `key`. The table is walked once,
-    /// each search starting where the last one ended, so a batch of keys
-    /// touches each page of the table at most once.
-    pub fn exact_all(&self, keys: &[(u128, u32)], mut found: impl FnMut(u32, u32)) {
-        let key_at = |e: usize| u128_at(self.read(self.exact_at + e * EXACT_BYTES, 16), 0);
-        let mut from = 0;
-        for &(key, tag) in keys {
-            let mut e = lower_bound(from, self.items, &key_at, key);
-            from = e;
-            while e < self.items && key_at(e) == key {
-                found(tag, self.exact_entry(e).1);
-                e += 1;
-            }
-        }
-    }
-
-    /// Items whose key in band `b` is `key`.
-    pub fn band(&self, b: usize, key: u32) -> Vec<u32> {
-        let mut out = Vec::new();
-        self.band_all(b, &[(key, 0)], |_, item| out.push(item));
-        out
+    /// for each item whose exact key is `key`. See [`Segment::walk`].
+    pub fn exact_all(&self, keys: &[(u128, u32)], found: impl FnMut(u32, u32)) {
+        walk(self.items, |e| self.exact_entry(e), keys.iter().copied(), found);
     }
 
     /// [`Segment::exact_all`] for band `b`'s keys.
-    pub fn band_all(&self, b: usize, keys: &[(u32, u32)], mut found: impl FnMut(u32, u32)) {
-        let key_at = |e: usize| (self.band_entry(b, e).0 as u128) << 96;
-        let mut from = 0;
-        for &(key, tag) in keys {
-            let mut e = lower_bound(from, self.items, &key_at, (key as u128) << 96);
-            from = e;
-            while e < self.items {
-                let (k, item) = self.band_entry(b, e);
-                if k != key {
-                    break;
-                }
-                found(tag, item);
-                e += 1;
-            }
-        }
+    pub fn band_all(&self, b: usize, keys: &[(u32, u32)], found: impl FnMut(u32, u32)) {
+        // Band keys compare as the top bits of a u128, where the search
+        // interpolates.
+        let entry = |e: usize| {
+            let (key, item) = self.band_entry(b, e);
+            ((key as u128) << 96, item)
+        };
+        walk(self.items, entry, keys.iter().map(|&(key, tag)| ((key as u128) << 96, tag)), found);
     }
 
     /// Entry `e` of band `b`'s sorted table: key and item.
@@ -529,6 +500,32 @@ impl Segment {
 
     pub fn sketch(&self, i: usize) -> &[u8] {
         self.read(self.sketches_at + i * self.slots, self.slots)
+    }
+}
+
+/// For every `(key, tag)` of `keys` (sorted by key), `found(tag, item)` for
+/// each of the `n` entries `entry(e) = (key, item)` of a sorted table that
+/// hold `key`. The table is walked once, each search starting where the
+/// last one ended, so a batch of keys touches each page at most once.
+fn walk(
+    n: usize,
+    entry: impl Fn(usize) -> (u128, u32),
+    keys: impl Iterator<Item = (u128, u32)>,
+    mut found: impl FnMut(u32, u32),
+) {
+    let key_at = |e: usize| entry(e).0;
+    let mut from = 0;
+    for (key, tag) in keys {
+        let mut e = lower_bound(from, n, &key_at, key);
+        from = e;
+        while e < n {
+            let (k, item) = entry(e);
+            if k != key {
+                break;
+            }
+            found(tag, item);
+            e += 1;
+        }
     }
 }
 
@@ -588,6 +585,13 @@ mod tests {
     use crate::minhash::mix;
 
     const BANDS: usize = 32;
+
+    /// Items of `s` whose exact key is `key`.
+    fn exact(s: &Segment, key: u128) -> Vec<u32> {
+        let mut out = Vec::new();
+        s.exact_all(&[(key, 0)], |_, item| out.push(item));
+        out
+    }
     const SLOTS: usize = 128;
 
     /// A segment of `files` files of 100 items each, written to `path`:
@@ -632,7 +636,7 @@ mod tests {
         let good = Segment::open(&path, len, checksum).unwrap();
         assert_eq!(good.file(19).path, "file-19.txt");
         let key = (mix(19 * 1000 + 42) as u128) << 64 | 42;
-        assert_eq!(good.exact(key), [19 * 100 + 42]);
+        assert_eq!(exact(&good, key), [19 * 100 + 42]);
         assert!(good.verify().is_ok() && good.damage().is_none());
         // Only the first block is checked at open.
         assert!(good.data_end > 10 * BLOCK);
@@ -680,7 +684,7 @@ mod tests {
         std::fs::write(&path, &v1).unwrap();
         let s = Segment::open(&path, v1.len() as u64, whole).unwrap();
         assert_eq!(s.file(2).path, "file-2.txt");
-        assert_eq!(s.exact((mix(2 * 1000 + 5) as u128) << 64 | 5), [205]);
+        assert_eq!(exact(&s, (mix(2 * 1000 + 5) as u128) << 64 | 5), [205]);
         assert!(s.verify().is_ok());
         v1[data_end - 1] ^= 1;
         std::fs::write(&path, &v1).unwrap();
