@@ -68,7 +68,7 @@ pub struct Resolved {
 
 /// The `scan` subcommand as clap defines it.
 pub fn scan_command() -> clap::Command {
-    Cli::command().find_subcommand("scan").cloned().unwrap_or_else(|| clap::Command::new("scan"))
+    subcommand(&["scan"])
 }
 
 /// The key of an argument: its long name, or its id for a positional one.
@@ -84,11 +84,11 @@ fn is_list(arg: &Arg) -> bool {
     matches!(arg.get_action(), ArgAction::Append)
 }
 
-/// `scan ARGS` parsed without requiring paths (they may all come from the
-/// file); `lenient` ignores every other error too.
-fn parse(args: &[OsString], lenient: bool) -> Result<ArgMatches, clap::Error> {
-    let cmd = scan_command().mut_arg("paths", |a| a.required(false)).ignore_errors(lenient);
-    cmd.try_get_matches_from(std::iter::once(OsString::from("scan")).chain(args.iter().cloned()))
+/// `doublet NAMES… ARGS` parsed without requiring paths (they may all come
+/// from the file); `lenient` ignores every other error too.
+fn parse(names: &[&'static str], args: &[OsString], lenient: bool) -> Result<ArgMatches, clap::Error> {
+    let cmd = subcommand(names).mut_arg("paths", |a| a.required(false)).ignore_errors(lenient);
+    cmd.try_get_matches_from(std::iter::once(OsString::from(names[names.len() - 1])).chain(args.iter().cloned()))
 }
 
 /// Reads the configuration file that `command_line` (the arguments after
@@ -114,14 +114,7 @@ pub fn resolve_for(names: &[&'static str], command_line: &[OsString]) -> Result<
     let cmd = subcommand(names);
     // Empty when the command line does not parse (`--help` among others):
     // the final parse reports it.
-    let given = cmd
-        .clone()
-        .mut_arg("paths", |a| a.required(false))
-        .ignore_errors(true)
-        .try_get_matches_from(
-            std::iter::once(OsString::from(names[names.len() - 1])).chain(command_line.iter().cloned()),
-        )
-        .unwrap_or_default();
+    let given = parse(names, command_line, true).unwrap_or_default();
     let from_command_line: Vec<String> = cmd
         .get_arguments()
         .filter(|a| given.ids().any(|id| id == a.get_id()))
@@ -287,7 +280,7 @@ impl Resolved {
     /// Prints every setting of a scan, its value and where it comes from,
     /// in the file's own syntax.
     pub fn show(&self, out: &mut dyn Write) -> io::Result<()> {
-        let matches = match parse(&self.argv[2..], false) {
+        let matches = match parse(&["scan"], &self.argv[2..], false) {
             Ok(m) => m,
             Err(e) => e.exit(),
         };
