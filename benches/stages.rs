@@ -10,6 +10,7 @@ use doublet::blocks;
 use doublet::lsh::{self, Banding};
 use doublet::minhash::OnePermutation;
 use doublet::normalize::normalize;
+use doublet::passages;
 use doublet::scan::{scan_texts, Params};
 use doublet::segment::{paragraphs, Mode};
 use doublet::shingle::Shingler;
@@ -200,6 +201,49 @@ fn stages(c: &mut Criterion) {
             })
         });
     }
+
+    // Passage anchors (winnowing) of texts given as their shingle hashes,
+    // and the candidate pairs of the passage search; bytes of normalized
+    // text. Latin paragraphs quote one another in part, so pairs are found.
+    let quoting: Vec<String> = latin
+        .iter()
+        .enumerate()
+        .map(|(i, t)| if i % 4 == 1 { format!("{} {}", &latin[i - 1][..latin[i - 1].len() / 2], t) } else { t.clone() })
+        .collect();
+    for (name, texts) in [("anchors", &normalized), ("anchors_latin", &quoting)] {
+        let ordered: Vec<Vec<u64>> = texts
+            .iter()
+            .map(|n| {
+                let mut h = Vec::new();
+                shingler.hashes(n, 5, 0, &mut h);
+                h
+            })
+            .collect();
+        g.throughput(Throughput::Bytes(texts.iter().map(|n| n.len() as u64).sum()));
+        let (mut keys, mut out) = (Vec::new(), Vec::new());
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                out.clear();
+                for h in &ordered {
+                    passages::anchors(h, &mut keys, &mut out);
+                }
+                assert!(out.len() > ordered.iter().map(Vec::len).sum::<usize>() / (passages::WINDOW + 1));
+            })
+        });
+    }
+    let anchored: Vec<Vec<u64>> = quoting
+        .iter()
+        .map(|n| {
+            let (mut h, mut out) = (Vec::new(), Vec::new());
+            shingler.hashes(n, 5, 0, &mut h);
+            passages::anchors(&h, &mut Vec::new(), &mut out);
+            out
+        })
+        .collect();
+    let refs: Vec<&[u64]> = anchored.iter().map(Vec::as_slice).collect();
+    g.bench_function("passage_candidates_latin", |b| {
+        b.iter(|| assert!(passages::candidate_pairs(black_box(&refs)).len() >= quoting.len() / 8))
+    });
     g.throughput(Throughput::Bytes(bytes));
 
     let sketches: Vec<u32> = sets.iter().flat_map(|s| oph.sketch(s.iter().copied()).unwrap_or(vec![0; 128])).collect();

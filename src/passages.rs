@@ -63,35 +63,41 @@ pub fn anchors(hashes: &[u64], keys: &mut Vec<u64>, out: &mut Vec<u64>) {
     }
 }
 
-/// Candidates `(a, b, shared anchors)` and pairs to check by counting all
-/// shared anchors.
+/// The signature bit of an anchor: hash bits apart from the bucket's.
+#[inline]
+fn signature_bit(h: u64) -> usize {
+    (h >> 8) as usize % 256
+}
+
+/// Candidates `(a, b, shared anchors)` and pairs `(larger, smaller)` to
+/// check by counting all the anchors they share.
 type Found = (Vec<(u32, u32, u32)>, Vec<(u32, u32)>);
 
 /// Buckets the anchors are sorted in, one by one.
 const BUCKETS: usize = 256;
 
 // Anchors are chosen for their least mixed hash, so the mixed hash's bits are
-// skewed; the shingle hash itself is uniform, and disjoint parts of it pick
-// the bucket and the signature bit.
+// skewed; the shingle hash itself is uniform, and picks the bucket.
 
 #[inline]
 fn bucket_of(h: u64) -> usize {
     h as usize % BUCKETS
 }
 
-/// One bucket of anchors `(hash, text)`: pieces in memory, and pieces in a
-/// temporary file (deleted when closed) once the budget is spent.
+/// One bucket of anchors, each packed into one word (see [`Packing`]):
+/// pieces in memory, and pieces in a temporary file (deleted when closed)
+/// once the budget is spent.
 #[derive(Default)]
 struct Bucket {
-    memory: Vec<Vec<(u64, u32)>>,
+    memory: Vec<Vec<u64>>,
     file: Option<BufWriter<File>>,
 }
 
 /// Bytes of one anchor in a bucket's file.
-const RECORD: usize = 12;
+const RECORD: usize = 8;
 
 impl Bucket {
-    fn add(&mut self, piece: Vec<(u64, u32)>, in_memory: bool) -> std::io::Result<()> {
+    fn add(&mut self, piece: Vec<u64>, in_memory: bool) -> std::io::Result<()> {
         if in_memory {
             self.memory.push(piece);
             return Ok(());
@@ -100,16 +106,12 @@ impl Bucket {
             Some(file) => file,
             None => self.file.insert(BufWriter::new(tempfile::tempfile()?)),
         };
-        let mut bytes = Vec::with_capacity(piece.len() * RECORD);
-        for (h, i) in piece {
-            bytes.extend_from_slice(&h.to_le_bytes());
-            bytes.extend_from_slice(&i.to_le_bytes());
-        }
+        let bytes: Vec<u8> = piece.iter().flat_map(|k| k.to_le_bytes()).collect();
         file.write_all(&bytes)
     }
 
     /// All the bucket's anchors, its file read back.
-    fn take(self) -> std::io::Result<Vec<(u64, u32)>> {
+    fn take(self) -> std::io::Result<Vec<u64>> {
         let mut bytes = Vec::new();
         if let Some(file) = self.file {
             let mut file = file.into_inner().map_err(|e| e.into_error())?;
@@ -120,31 +122,56 @@ impl Bucket {
         for piece in self.memory {
             all.extend_from_slice(&piece);
         }
-        all.extend(
-            bytes.chunks_exact(RECORD).map(|r| {
-                (u64::from_le_bytes(r[..8].try_into().unwrap()), u32::from_le_bytes(r[8..].try_into().unwrap()))
-            }),
-        );
+        all.extend(bytes.chunks_exact(RECORD).map(|r| u64::from_le_bytes(r.try_into().unwrap())));
         Ok(all)
     }
 }
 
-#[inline]
-fn signature_bit(h: u64) -> usize {
-    (h >> 8) as usize % 256
+/// An anchor of a text in one word: the bits of its hash above the bucket's
+/// (`h >> 8`), as many as fit, over the text's number. Sorting the words
+/// groups the anchors by hash, each group's texts ascending; half the bytes
+/// of a `(hash, text)` pair. Two hashes alike in all the kept bits (at
+/// least 40 of them, 48 at 16 million texts) count as one anchor: a shared
+/// anchor by chance, which alignment finds to be none.
+#[derive(Clone, Copy)]
+struct Packing {
+    text_bits: u32,
+}
+
+impl Packing {
+    fn new(n: usize) -> Self {
+        Packing { text_bits: (usize::BITS - n.leading_zeros()).max(1) }
+    }
+
+    #[inline]
+    fn pack(self, h: u64, text: u32) -> u64 {
+        ((h >> 8) << self.text_bits) | u64::from(text)
+    }
+
+    /// The kept hash bits.
+    #[inline]
+    fn hash(self, key: u64) -> u64 {
+        key >> self.text_bits
+    }
+
+    #[inline]
+    fn text(self, key: u64) -> u32 {
+        (key & ((1 << self.text_bits) - 1)) as u32
+    }
 }
 
 /// Pairs `(i, j)`, `i < j`, of texts given by their anchors that share
 /// enough of them to be aligned, with the number shared. Sorted. See
 /// [`candidate_pairs_of`].
 pub fn candidate_pairs(anchors: &[&[u64]]) -> Vec<(u32, u32, u32)> {
-    candidate_pairs_of(anchors.len(), usize::MAX, |i, out| out.extend_from_slice(anchors[i]))
+    candidate_pairs_of(anchors.len(), usize::MAX, |i, out| out.extend_from_slice(anchors[i]), |_, _| true)
         .expect("no temporary files without a budget")
 }
 
 /// Pairs `(i, j)`, `i < j`, of `n` texts that share enough anchors to be
 /// aligned, with the number shared; `anchors(i, out)` appends the anchors
-/// of text `i`. Sorted.
+/// of text `i`; pairs that `apart(i, j)` rejects (texts already known to
+/// match otherwise) are left out. Sorted.
 ///
 /// Pairs come from the anchors that at most [`MAX_POSTING`] paragraphs hold
 /// (*rare* anchors; a common one, a stock phrase, would pair thousands). A
@@ -158,44 +185,53 @@ pub fn candidate_pairs(anchors: &[&[u64]]) -> Vec<(u32, u32, u32)> {
 /// phrases with it is not aligned (on large corpora such chance pairs are
 /// millions).
 ///
-/// The list of every anchor with its text (16 bytes per anchor, about
+/// The list of every distinct anchor of every text (8 bytes each, about
 /// 2 / (WINDOW + 1) of the characters) is the largest thing a scan holds:
 /// it is split into buckets by hash as it is made, and what does not fit in
-/// `budget` bytes goes to temporary files (12 bytes per anchor), each bucket
-/// then sorted and walked on its own. The result does not depend on
-/// `budget`; an error is one of reading or writing those files.
+/// `budget` bytes goes to temporary files, each bucket then sorted and
+/// walked on its own. Per text it keeps about 50 bytes (counts, a signature of its
+/// anchors, where its list of rare anchors starts) and one word per rare
+/// anchor it shares. The result does not depend on `budget`; an error is one
+/// of reading or writing those files.
 pub fn candidate_pairs_of(
     n: usize,
     budget: usize,
     anchors: impl Fn(usize, &mut Vec<u64>) + Sync,
+    apart: impl Fn(u32, u32) -> bool + Sync,
 ) -> std::io::Result<Vec<(u32, u32, u32)>> {
     let texts_per_job = n.div_ceil(rayon::current_num_threads() * 16).max(1);
-    // Per paragraph: how many of its anchors are rare, how many common; and
-    // the member lists of the rare anchors held by two or more (compressed
-    // rows).
-    let (rare_at, common_at): (Vec<AtomicU32>, Vec<AtomicU32>) =
-        (0..n).map(|_| (AtomicU32::new(0), AtomicU32::new(0))).unzip();
-    // Per paragraph, a 256-bit signature of its common anchors: bits of s
-    // missing from b's stand for distinct anchors of s that b lacks.
+    // Per paragraph, how many distinct anchors it has, and a 256-bit
+    // signature of them: bits of s missing from b's stand for distinct
+    // anchors of s that b lacks.
+    let distinct_at: Vec<AtomicU32> = (0..n).map(|_| AtomicU32::new(0)).collect();
     let signature_at: Vec<[AtomicU64; 4]> = (0..n).map(|_| Default::default()).collect();
     // Each job's anchors, split by hash into buckets at once; a job's pieces
     // join their buckets in memory while the budget lasts, then in files.
     let buckets: Vec<Mutex<Bucket>> = (0..BUCKETS).map(|_| Mutex::new(Bucket::default())).collect();
     let held_bytes = AtomicUsize::new(0);
+    let packing = Packing::new(n);
     const TEXTS_PER_PIECE: usize = 4096;
     (0..n.div_ceil(TEXTS_PER_PIECE)).into_par_iter().try_for_each_init(Vec::new, |buf, job| {
         let mut part = vec![Vec::new(); BUCKETS];
         for i in job * TEXTS_PER_PIECE..((job + 1) * TEXTS_PER_PIECE).min(n) {
             buf.clear();
             anchors(i, buf);
-            // Repeats within a text are removed once sorted.
+            buf.sort_unstable();
+            buf.dedup();
+            distinct_at[i].store(buf.len() as u32, Relaxed);
+            let mut signature = [0u64; 4];
             for &h in buf.iter() {
-                part[bucket_of(h)].push((h, i as u32));
+                part[bucket_of(h)].push(packing.pack(h, i as u32));
+                let bit = signature_bit(h);
+                signature[bit / 64] |= 1 << (bit % 64);
+            }
+            for (w, s) in signature_at[i].iter().zip(signature) {
+                w.store(s, Relaxed);
             }
         }
         for (b, piece) in part.into_iter().enumerate().filter(|(_, p)| !p.is_empty()) {
             // What the piece takes, growth slack included.
-            let bytes = piece.capacity() * std::mem::size_of::<(u64, u32)>();
+            let bytes = piece.capacity() * std::mem::size_of::<u64>();
             let in_memory = held_bytes.fetch_add(bytes, Relaxed) + bytes <= budget;
             if !in_memory {
                 held_bytes.fetch_sub(bytes, Relaxed);
@@ -204,92 +240,82 @@ pub fn candidate_pairs_of(
         }
         Ok::<(), std::io::Error>(())
     })?;
-    // Per bucket: its rare runs of two or more, and the counts it adds.
-    let walked: Vec<(Vec<u32>, Vec<usize>)> = buckets
+    // The buckets in as many groups as there are workers, each group's
+    // buckets sorted and walked one by one: the member lists of its rare
+    // anchors held by two or more (each a run of ascending texts), and how
+    // many common anchors each text holds, counted in the group's own array.
+    let groups = rayon::current_num_threads().clamp(1, BUCKETS);
+    let mut grouped: Vec<Vec<Bucket>> = (0..groups).map(|_| Vec::new()).collect();
+    for (i, b) in buckets.into_iter().enumerate() {
+        grouped[i * groups / BUCKETS].push(b.into_inner().unwrap_or_else(|e| e.into_inner()));
+    }
+    let walked: Vec<(Runs, Vec<u32>)> = grouped
         .into_par_iter()
-        .map(|bucket| {
-            let mut postings = bucket.into_inner().unwrap_or_else(|e| e.into_inner()).take()?;
-            postings.sort_unstable();
-            postings.dedup();
-            let (mut members, mut ends) = (Vec::new(), Vec::new());
-            for run in postings.chunk_by(|a, b| a.0 == b.0) {
-                if run.len() <= MAX_POSTING {
-                    for &(_, i) in run {
-                        rare_at[i as usize].fetch_add(1, Relaxed);
-                    }
-                    if run.len() >= 2 {
-                        members.extend(run.iter().map(|&(_, i)| i));
-                        ends.push(members.len());
-                    }
-                } else {
-                    let bit = signature_bit(run[0].0);
-                    for &(_, i) in run {
-                        common_at[i as usize].fetch_add(1, Relaxed);
-                        signature_at[i as usize][bit / 64].fetch_or(1 << (bit % 64), Relaxed);
+        .map(|group| {
+            let (mut runs, mut common) = (Runs::default(), vec![0u32; n]);
+            for bucket in group {
+                let mut postings = bucket.take()?;
+                postings.sort_unstable();
+                // Two hashes of one text alike in the kept bits are one anchor.
+                postings.dedup();
+                for run in postings.chunk_by(|&a, &b| packing.hash(a) == packing.hash(b)) {
+                    let texts = run.iter().map(|&k| packing.text(k));
+                    if run.len() > MAX_POSTING {
+                        texts.for_each(|i| common[i as usize] += 1);
+                    } else if run.len() >= 2 {
+                        runs.push(texts);
                     }
                 }
             }
-            Ok((members, ends))
+            Ok((runs, common))
         })
         .collect::<std::io::Result<_>>()?;
-    let mut members: Vec<u32> = Vec::new();
-    let mut run_start: Vec<usize> = vec![0];
-    for (m, ends) in walked {
-        let base = members.len();
-        members.extend_from_slice(&m);
-        run_start.extend(ends.iter().map(|&e| base + e));
+    let mut rare_runs = Runs::default();
+    let mut common = vec![0u32; n];
+    for (runs, counts) in walked {
+        rare_runs.append(runs);
+        common.par_iter_mut().zip(counts).for_each(|(c, x)| *c += x);
     }
-    let rare: Vec<u32> = rare_at.into_iter().map(AtomicU32::into_inner).collect();
-    let common: Vec<u32> = common_at.into_iter().map(AtomicU32::into_inner).collect();
+    // Per paragraph, the rare anchors it holds (two or more holders), as run
+    // numbers, ascending.
+    let held = rare_runs.by_member(n);
+    let common = |i: usize| common[i];
+    let rare: Vec<u32> =
+        distinct_at.into_iter().enumerate().map(|(i, d)| d.into_inner().saturating_sub(common(i))).collect();
     let signature: Vec<[u64; 4]> = signature_at.into_iter().map(|w| w.map(AtomicU64::into_inner)).collect();
-    // Per paragraph, the rare anchors it holds.
-    let mut held_start = vec![0usize; n + 1];
-    for &i in &members {
-        held_start[i as usize + 1] += 1;
-    }
-    for i in 0..n {
-        held_start[i + 1] += held_start[i];
-    }
-    let mut held = vec![0u32; members.len()];
-    let mut fill = held_start.clone();
-    for r in 0..run_start.len() - 1 {
-        for &i in &members[run_start[r]..run_start[r + 1]] {
-            held[fill[i as usize]] = r as u32;
-            fill[i as usize] += 1;
-        }
-    }
-    drop(fill);
+    let size = |i: usize| rare[i] + common(i);
     // Anchors a pair must share: a passage of PASSAGE_ANCHORS' worth, or half
     // of the smaller text's (a contained text shares nearly all of its own),
     // and never fewer than MIN_ANCHORS. Chance pairs of long paragraphs that
     // share a few common words are not aligned.
-    let smaller = |a: u32, b: u32| {
-        if rare[a as usize] + common[a as usize] <= rare[b as usize] + common[b as usize] {
-            a
-        } else {
-            b
-        }
-    };
     let needed = |a: u32, b: u32| {
-        let small = (rare[a as usize] + common[a as usize]).min(rare[b as usize] + common[b as usize]);
+        let small = size(a as usize).min(size(b as usize));
         (small.div_ceil(2)).min(PASSAGE_ANCHORS as u32).max(MIN_ANCHORS as u32)
     };
     // A pair sharing `shared` rare anchors: a candidate when that is enough;
-    // checked when the smaller text could be contained in the other.
+    // checked when the smaller text could be contained in the other: it
+    // holds enough common anchors that the other may share too, and its
+    // signature bits that the other lacks, each an anchor it lacks, leave
+    // enough.
     let judge = |a: u32, b: u32, shared: u32, found: &mut Found| {
+        if !apart(a, b) {
+            return;
+        }
         let need = needed(a, b);
-        let (s, other) = if smaller(a, b) == a { (a as usize, b as usize) } else { (b as usize, a as usize) };
         if shared >= need {
             found.0.push((a, b, shared));
-        } else if 2 * shared >= rare[s] && shared >= rare[s].min(2) {
-            // At most this many anchors shared, common ones included: every
-            // signature bit of s that the other lacks is a common anchor it
-            // lacks.
-            let lacking: u32 = (0..4).map(|w| (signature[s][w] & !signature[other][w]).count_ones()).sum();
-            let most = shared + common[s] - lacking;
-            if most >= need && 5 * most >= 3 * (rare[s] + common[s]) {
-                found.1.push((a, b));
-            }
+            return;
+        }
+        let (s, other) = if size(a as usize) <= size(b as usize) { (a, b) } else { (b, a) };
+        let lacking: u32 =
+            (0..4).map(|w| (signature[s as usize][w] & !signature[other as usize][w]).count_ones()).sum();
+        let most = (shared + common(s as usize)).min(size(s as usize).saturating_sub(lacking));
+        if 2 * shared >= rare[s as usize]
+            && shared >= rare[s as usize].min(2)
+            && most >= need
+            && 5 * most >= 3 * size(s as usize)
+        {
+            found.1.push((other, s));
         }
     };
     let merge = |mut x: Found, y: Found| {
@@ -308,11 +334,11 @@ pub fn candidate_pairs_of(
         .map_init(
             || (vec![0u32; n], Vec::new()),
             |(count, touched), job| {
-                let mut found: Found = (Vec::new(), Vec::new());
+                let mut found: Found = Default::default();
                 for a in job * texts_per_job..((job + 1) * texts_per_job).min(n) {
-                    for &r in &held[held_start[a]..held_start[a + 1]] {
+                    for &r in held.of(a) {
                         // A run's members are ascending: the partners after a.
-                        let run = &members[run_start[r as usize]..run_start[r as usize + 1]];
+                        let run = rare_runs.run(r as usize);
                         for &b in &run[run.partition_point(|&b| b as usize <= a)..] {
                             if count[b as usize] == 0 {
                                 touched.push(b);
@@ -331,50 +357,48 @@ pub fn candidate_pairs_of(
                 found
             },
         )
-        .reduce(|| (Vec::new(), Vec::new()), merge);
+        .reduce(Found::default, merge);
     // Texts with one rare anchor, paired with the other holders of it (a
     // pair of two such texts once).
-    let (one_out, one_check): Found = (0..n)
+    let (one, one_check): Found = (0..n)
         .into_par_iter()
-        .filter(|&i| rare[i] == 1 && held_start[i + 1] > held_start[i])
-        .fold(
-            || (Vec::new(), Vec::new()),
-            |mut found, i| {
-                let r = held[held_start[i]] as usize;
-                for &q in &members[run_start[r]..run_start[r + 1]] {
-                    let q = q as usize;
-                    if q != i && !(rare[q] == 1 && q < i) {
-                        judge(i.min(q) as u32, i.max(q) as u32, 1, &mut found);
-                    }
+        .filter(|&i| rare[i] == 1 && !held.of(i).is_empty())
+        .fold(Found::default, |mut found, i| {
+            for &q in rare_runs.run(held.of(i)[0] as usize) {
+                let q = q as usize;
+                if q != i && !(rare[q] == 1 && q < i) {
+                    judge(i.min(q) as u32, i.max(q) as u32, 1, &mut found);
                 }
-                found
-            },
-        )
-        .reduce(|| (Vec::new(), Vec::new()), merge);
-    out.extend(one_out);
+            }
+            found
+        })
+        .reduce(Found::default, merge);
+    out.extend(one);
     check.extend(one_check);
-    // Checked pairs come grouped by their first text: its anchors are
-    // collected once per group.
+    // Checked pairs are grouped by their larger text (a long article may
+    // hold many short candidates): its anchors are collected once per group,
+    // and every anchor the two share is counted.
+    check.par_sort_unstable();
     let checked: Vec<(u32, u32, u32)> = check
         .par_chunk_by(|x, y| x.0 == y.0)
         .map_init(
             || (Vec::new(), Vec::new()),
-            |(of_a, of_b), group| {
-                let a = group[0].0;
-                of_a.clear();
-                anchors(a as usize, of_a);
-                of_a.sort_unstable();
-                of_a.dedup();
+            |(of_large, of_small), group| {
+                let large = group[0].0;
+                of_large.clear();
+                anchors(large as usize, of_large);
+                of_large.sort_unstable();
+                of_large.dedup();
                 group
                     .iter()
-                    .filter_map(|&(_, b)| {
-                        of_b.clear();
-                        anchors(b as usize, of_b);
-                        of_b.sort_unstable();
-                        of_b.dedup();
-                        let all = crate::verify::intersection(of_a, of_b) as u32;
-                        let s = smaller(a, b) as usize;
-                        (all >= needed(a, b) && 5 * all >= 3 * (rare[s] + common[s])).then_some((a, b, all))
+                    .filter_map(|&(_, s)| {
+                        of_small.clear();
+                        anchors(s as usize, of_small);
+                        of_small.sort_unstable();
+                        of_small.dedup();
+                        let all = crate::verify::intersection(of_large, of_small) as u32;
+                        let enough = all >= needed(large, s) && 5 * all >= 3 * size(s as usize);
+                        enough.then_some((large.min(s), large.max(s), all))
                     })
                     .collect::<Vec<_>>()
             },
@@ -384,6 +408,62 @@ pub fn candidate_pairs_of(
     out.extend(checked);
     out.par_sort_unstable();
     Ok(out)
+}
+
+/// Lists of texts one after another (compressed rows): run `r` is
+/// `members[start[r]..start[r + 1]]`.
+struct Runs {
+    members: Vec<u32>,
+    start: Vec<usize>,
+}
+
+impl Default for Runs {
+    fn default() -> Self {
+        Runs { members: Vec::new(), start: vec![0] }
+    }
+}
+
+impl Runs {
+    fn push(&mut self, run: impl Iterator<Item = u32>) {
+        self.members.extend(run);
+        self.start.push(self.members.len());
+    }
+
+    fn append(&mut self, other: Runs) {
+        let base = self.members.len();
+        self.members.extend_from_slice(&other.members);
+        self.start.extend(other.start[1..].iter().map(|&e| base + e));
+    }
+
+    fn run(&self, r: usize) -> &[u32] {
+        &self.members[self.start[r]..self.start[r + 1]]
+    }
+
+    /// The same memberships by member: list `i` holds, ascending, the runs
+    /// that text `i` (of `n`) is in.
+    fn by_member(&self, n: usize) -> Runs {
+        let mut start = vec![0usize; n + 1];
+        for &i in &self.members {
+            start[i as usize + 1] += 1;
+        }
+        for i in 0..n {
+            start[i + 1] += start[i];
+        }
+        let mut members = vec![0u32; self.members.len()];
+        let mut fill = start.clone();
+        for r in 0..self.start.len() - 1 {
+            for &i in self.run(r) {
+                members[fill[i as usize]] = r as u32;
+                fill[i as usize] += 1;
+            }
+        }
+        Runs { members, start }
+    }
+
+    /// List `i` of a [`Runs::by_member`].
+    fn of(&self, i: usize) -> &[u32] {
+        self.run(i)
+    }
 }
 
 /// The longest passage of a text (given as its shingle hashes in text order)
@@ -494,6 +574,46 @@ mod tests {
         let pairs: Vec<(u32, u32)> = candidate_pairs(&refs).iter().map(|&(a, b, _)| (a, b)).collect();
         assert!(pairs.contains(&(70, 71)), "{pairs:?}");
         assert!(!pairs.contains(&(70, 72)), "{pairs:?}");
+    }
+
+    #[test]
+    fn packed_anchors_sort_by_hash_then_text() {
+        let p = Packing::new(1000);
+        assert_eq!(p.text_bits, 10);
+        let h = 0xdead_beef_0123_4567u64;
+        let (x, y) = (p.pack(h, 999), p.pack(h, 3));
+        assert_eq!((p.text(x), p.text(y)), (999, 3));
+        assert_eq!(p.hash(x), p.hash(y));
+        assert!(y < x);
+        // The bucket's bits are dropped, the next ones kept.
+        assert_eq!(p.hash(x), (h >> 8) & ((1 << 54) - 1));
+        assert_ne!(p.hash(p.pack(h ^ 1 << 8, 3)), p.hash(y));
+        assert_eq!(Packing::new(1).text_bits, 1);
+    }
+
+    #[test]
+    fn pairs_do_not_depend_on_the_budget_and_apart_leaves_pairs_out() {
+        // Texts 2i and 2i + 1 share a passage of eight anchors; text 0 is
+        // also contained whole in text 3 (which then shares text 1's
+        // passage too).
+        let mut sets: Vec<Vec<u64>> = (0..400u64)
+            .map(|i| [hashes(1_000_000 + (i / 2) * 100, 8), hashes(10_000_000 + i * 1000, 30)].concat())
+            .collect();
+        let zero = sets[0].clone();
+        sets[3].extend(zero);
+        let all = |budget: usize, apart: &(dyn Fn(u32, u32) -> bool + Sync)| {
+            candidate_pairs_of(sets.len(), budget, |i, out| out.extend_from_slice(&sets[i]), apart).unwrap()
+        };
+        let pairs = all(usize::MAX, &|_, _| true);
+        assert_eq!(all(0, &|_, _| true), pairs);
+        let found: Vec<(u32, u32)> = pairs.iter().map(|&(a, b, _)| (a, b)).collect();
+        assert!(found.contains(&(0, 3)) && found.contains(&(1, 3)));
+        assert!((0..200).all(|i| found.contains(&(2 * i, 2 * i + 1))), "{found:?}");
+        assert_eq!(found.len(), 202);
+        let apart = |a: u32, b: u32| (a, b) != (0, 1);
+        let fewer = all(0, &apart);
+        assert_eq!(fewer.len(), 201);
+        assert!(!fewer.iter().any(|&(a, b, _)| (a, b) == (0, 1)));
     }
 
     #[test]

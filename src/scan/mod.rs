@@ -791,15 +791,31 @@ pub fn scan_with(
             first == last
         })
         .collect();
+    // Two singles are searched for a shared passage unless they are one
+    // paragraph or their paragraphs already match alike.
+    let place = |x: u32| {
+        let (f, p, _) = place_of[reps[singles[x as usize] as usize] as usize];
+        (f, p)
+    };
+    let apart = |x: u32, y: u32| {
+        let ((fx, px), (fy, py)) = (place(x), place(y));
+        let (lx, ly) = (label_of[fx as usize][px as usize], label_of[fy as usize][py as usize]);
+        (fx, px) != (fy, py) && (lx.is_none() || lx != ly)
+    };
     // The anchor list is kept in memory up to POSTINGS_BUDGET; the rest
     // waits in temporary files.
-    let passage_pairs = passages::candidate_pairs_of(singles.len(), params.postings_budget, |i, out| {
-        SCRATCH.with_borrow_mut(|(shingler, hashes, keys, _)| {
-            hashes.clear();
-            shingler.hashes(&rep_text(singles[i]), params.ngram, params.seed, hashes);
-            passages::anchors(hashes, keys, out);
-        })
-    })
+    let passage_pairs = passages::candidate_pairs_of(
+        singles.len(),
+        params.postings_budget,
+        |i, out| {
+            SCRATCH.with_borrow_mut(|(shingler, hashes, keys, _)| {
+                hashes.clear();
+                shingler.hashes(&rep_text(singles[i]), params.ngram, params.seed, hashes);
+                passages::anchors(hashes, keys, out);
+            })
+        },
+        apart,
+    )
     .unwrap_or_else(|e| {
         diagnostics.push(Diagnostic::error(
             "(temporary files)",
@@ -818,12 +834,7 @@ pub fn scan_with(
                 .iter()
                 .filter_map(|&(x, y, _)| {
                     let (rx, ry) = (singles[x as usize], singles[y as usize]);
-                    let (fx, px, _) = place_of[reps[rx as usize] as usize];
-                    let (fy, py, _) = place_of[reps[ry as usize] as usize];
-                    let (lx, ly) = (label_of[fx as usize][px as usize], label_of[fy as usize][py as usize]);
-                    if (fx, px) == (fy, py) || (lx.is_some() && lx == ly) {
-                        return None;
-                    }
+                    let ((fx, px), (fy, py)) = (place(x), place(y));
                     let hx = hx.get_or_insert_with(|| {
                         let mut out = Vec::new();
                         shingler.hashes(&rep_text(rx), params.ngram, params.seed, &mut out);
