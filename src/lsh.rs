@@ -163,14 +163,21 @@ pub fn band_hash<T: Slot>(slots: &[T], band: u64) -> u64 {
         for (chunk, &s) in bytes.chunks_exact_mut(T::BYTES).zip(slots) {
             s.put(chunk);
         }
-        xxh3_64_with_seed(&bytes[..len], band)
+        band_hash_le(&bytes[..len], band)
     } else {
         let mut v = vec![0u8; len];
         for (chunk, &s) in v.chunks_exact_mut(T::BYTES).zip(slots) {
             s.put(chunk);
         }
-        xxh3_64_with_seed(&v, band)
+        band_hash_le(&v, band)
     }
+}
+
+/// [`band_hash`] of slots given as their little-endian bytes (as a file of
+/// sketches holds them).
+#[inline]
+pub fn band_hash_le(bytes: &[u8], band: u64) -> u64 {
+    xxh3_64_with_seed(bytes, band)
 }
 
 #[cfg(test)]

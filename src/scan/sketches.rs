@@ -88,13 +88,18 @@ impl Sketches {
                 lsh::candidate_pairs_where(slots, *k, banding, |a, b| keep(sketch(a), sketch(b)))
             }
             Sketches::File { n, k, .. } => {
+                // The band's rows are hashed as the file has them, the
+                // other slots not decoded.
                 let keys = |band: usize| {
                     let mut keys = Vec::with_capacity(*n);
-                    let lo = band * banding.rows;
-                    self.each_chunk(|start, slots| {
-                        keys.extend(slots.chunks_exact(*k).enumerate().map(|(i, s)| {
-                            (lsh::band_hash(&s[lo..lo + banding.rows], band as u64), (start + i) as u32)
-                        }));
+                    let rows = band * banding.rows * SLOT_BYTES..(band + 1) * banding.rows * SLOT_BYTES;
+                    self.each_chunk(|start, bytes| {
+                        keys.extend(
+                            bytes
+                                .chunks_exact(k * SLOT_BYTES)
+                                .enumerate()
+                                .map(|(i, s)| (lsh::band_hash_le(&s[rows.clone()], band as u64), (start + i) as u32)),
+                        );
                     });
                     keys
                 };
@@ -110,12 +115,12 @@ impl Sketches {
         }
     }
 
-    /// Calls `f(first, slots)` for the sketches in file order, a chunk at a
-    /// time; a failed read ends the pass (and is reported).
-    fn each_chunk(&self, mut f: impl FnMut(usize, &[Slot])) {
+    /// Calls `f(first, bytes)` for the sketches in file order, a chunk at a
+    /// time, each sketch as its slots' little-endian bytes; a failed read
+    /// ends the pass (and is reported).
+    fn each_chunk(&self, mut f: impl FnMut(usize, &[u8])) {
         let Sketches::File { file, n, k, .. } = self else { unreachable!("only a spilled store is read in chunks") };
         let mut bytes = vec![0u8; CHUNK * k * SLOT_BYTES];
-        let mut slots = Vec::with_capacity(CHUNK * k);
         for start in (0..*n).step_by(CHUNK) {
             let len = CHUNK.min(n - start);
             let bytes = &mut bytes[..len * k * SLOT_BYTES];
@@ -123,9 +128,7 @@ impl Sketches {
                 self.fail(e);
                 return;
             }
-            slots.clear();
-            slots.extend(bytes.chunks_exact(SLOT_BYTES).map(|b| Slot::from_le_bytes([b[0], b[1]])));
-            f(start, &slots);
+            f(start, bytes);
         }
     }
 
