@@ -130,9 +130,10 @@ impl Bucket {
 /// An anchor of a text in one word: the bits of its hash above the bucket's
 /// (`h >> 8`), as many as fit, over the text's number. Sorting the words
 /// groups the anchors by hash, each group's texts ascending; half the bytes
-/// of a `(hash, text)` pair. Two hashes alike in all the kept bits (at
-/// least 40 of them, 48 at 16 million texts) count as one anchor: a shared
-/// anchor by chance, which alignment finds to be none.
+/// of a `(hash, text)` pair. Two hashes alike in their bucket and all the
+/// kept bits (48 bits of the hash at 16 million texts, never fewer than 40)
+/// count as one anchor: a shared anchor by chance, which alignment finds to
+/// be none.
 #[derive(Clone, Copy)]
 struct Packing {
     text_bits: u32,
@@ -243,8 +244,10 @@ pub fn candidate_pairs_of(
     // The buckets in as many groups as there are workers, each group's
     // buckets sorted and walked one by one: the member lists of its rare
     // anchors held by two or more (each a run of ascending texts), and how
-    // many common anchors each text holds, counted in the group's own array.
-    let groups = rayon::current_num_threads().clamp(1, BUCKETS);
+    // many common anchors each text holds, counted in the group's own array
+    // (fewer groups when those arrays would take more than the budget).
+    let per_group = 4 * n.max(1);
+    let groups = rayon::current_num_threads().min(budget / per_group).clamp(1, BUCKETS);
     let mut grouped: Vec<Vec<Bucket>> = (0..groups).map(|_| Vec::new()).collect();
     for (i, b) in buckets.into_iter().enumerate() {
         grouped[i * groups / BUCKETS].push(b.into_inner().unwrap_or_else(|e| e.into_inner()));
