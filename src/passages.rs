@@ -211,14 +211,18 @@ pub fn candidate_pairs_of(
     let buckets: Vec<Mutex<Bucket>> = (0..BUCKETS).map(|_| Mutex::new(Bucket::default())).collect();
     let held_bytes = AtomicUsize::new(0);
     let packing = Packing::new(n);
+    // A text's anchors, sorted, each once.
+    let distinct = |i: usize, out: &mut Vec<u64>| {
+        out.clear();
+        anchors(i, out);
+        out.sort_unstable();
+        out.dedup();
+    };
     const TEXTS_PER_PIECE: usize = 4096;
     (0..n.div_ceil(TEXTS_PER_PIECE)).into_par_iter().try_for_each_init(Vec::new, |buf, job| {
         let mut part = vec![Vec::new(); BUCKETS];
         for i in job * TEXTS_PER_PIECE..((job + 1) * TEXTS_PER_PIECE).min(n) {
-            buf.clear();
-            anchors(i, buf);
-            buf.sort_unstable();
-            buf.dedup();
+            distinct(i, buf);
             distinct_at[i].store(buf.len() as u32, Relaxed);
             let mut signature = [0u64; 4];
             for &h in buf.iter() {
@@ -273,8 +277,8 @@ pub fn candidate_pairs_of(
             Ok((runs, common))
         })
         .collect::<std::io::Result<_>>()?;
-    let mut rare_runs = Runs::default();
-    let mut common = vec![0u32; n];
+    let mut walked = walked.into_iter();
+    let (mut rare_runs, mut common) = walked.next().expect("one group at least");
     for (runs, counts) in walked {
         rare_runs.append(runs);
         common.par_iter_mut().zip(counts).for_each(|(c, x)| *c += x);
@@ -388,17 +392,11 @@ pub fn candidate_pairs_of(
             || (Vec::new(), Vec::new()),
             |(of_large, of_small), group| {
                 let large = group[0].0;
-                of_large.clear();
-                anchors(large as usize, of_large);
-                of_large.sort_unstable();
-                of_large.dedup();
+                distinct(large as usize, of_large);
                 group
                     .iter()
                     .filter_map(|&(_, s)| {
-                        of_small.clear();
-                        anchors(s as usize, of_small);
-                        of_small.sort_unstable();
-                        of_small.dedup();
+                        distinct(s as usize, of_small);
                         let all = crate::verify::intersection(of_large, of_small) as u32;
                         let enough = all >= needed(large, s) && 5 * all >= 3 * size(s as usize);
                         enough.then_some((large.min(s), large.max(s), all))
