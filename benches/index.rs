@@ -158,6 +158,9 @@ fn paragraph(state: &mut u64) -> String {
     out
 }
 
+/// Passage anchors of a synthetic item of 500 characters.
+const ANCHORS_PER_ITEM: usize = 2 * 496 / (doublet::passages::WINDOW + 1);
+
 /// `n` synthetic items in files of 1000, named `synthetic/BATCH/FILE`.
 fn synthetic_records(batch: u64, n: usize, params: &Params) -> Vec<FileRecord> {
     let bands = params.banding().bands;
@@ -190,6 +193,10 @@ fn synthetic_records(batch: u64, n: usize, params: &Params) -> Vec<FileRecord> {
                 band_keys: (0..(count * bands) as u64).map(|i| r(i << 20) as u32).collect(),
                 sketches: (0..(count * k) as u64).map(|i| r(i << 24) as u8).collect(),
                 snippets: vec![String::new(); count],
+                // As many passage anchors as a paragraph of 500 characters
+                // has (2 / (WINDOW + 1) of its shingles), each of its own.
+                anchors: (0..(count * ANCHORS_PER_ITEM) as u64).map(|i| r(i << 28)).collect(),
+                anchor_ends: (1..=count).map(|i| i * ANCHORS_PER_ITEM).collect(),
             }
         })
         .collect()

@@ -18,6 +18,14 @@ pub fn run(command: IndexCommand) -> ExitCode {
                     Some(name) => eprintln!("doublet: {} segments merged into {name}", c.merged),
                     None => eprintln!("doublet: nothing to compact (one segment or none)"),
                 }
+                if c.without_anchors > 0 {
+                    eprintln!(
+                        "doublet: {} of the merged segments were written by an earlier doublet without passage \
+                         anchors, so the new one holds none: containment and passages are not searched against \
+                         it (index the files again to search them)",
+                        c.without_anchors
+                    );
+                }
                 if c.removed > 0 {
                     eprintln!("doublet: {} leftover or retired files removed", c.removed);
                 }

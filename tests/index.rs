@@ -428,3 +428,78 @@ fn check_takes_every_format_gate_and_baseline() {
     assert_eq!(out.status.code(), Some(1));
     assert!(fs::read_to_string(d.path().join("r.html")).unwrap().contains(P1));
 }
+
+const NOTICE: &str = "考生须凭本人准考证、有效身份证件，经人脸识别验证通过后，方可进入考场参加考试。";
+const TICKETS: &str =
+    "Visitors must show a valid ticket and a photo identity card at the north gate before entering the hall.";
+const SHARED: &str =
+    "The commission found that the dam had been inspected only twice in the eleven years before it failed.";
+
+/// An index of an article that quotes [`NOTICE`], a notice ([`TICKETS`]),
+/// a paragraph holding [`SHARED`], and a file of neither. Each quotation is
+/// a small part of the longer paragraph: their sketches are far apart, so
+/// only the passage anchors find them.
+fn quoting_archive() -> Dir {
+    let d = Dir::new();
+    let article = format!(
+        "本报讯 今年的考试安排已经公布，全市共设四十二个考点，比去年增加六个，新增考点均位于城区东部。考试院提醒：\
+         {NOTICE}其他事项另行通知，请广大考生及时关注官方发布的信息，合理安排出行，提前熟悉考点周边的交通和停车情况，\
+         雨雪天气更要预留足够的时间。"
+    );
+    d.create("article.txt", &[&article]);
+    d.create("tickets.txt", &["Opening hours", TICKETS]);
+    let water = format!(
+        "Reporters spent the winter reading the archive of the regional water authority. {SHARED} \
+         Nobody at the authority would say who had signed the last inspection report."
+    );
+    d.create("water.txt", &[&water]);
+    d.create("other.txt", &[P1, P2, P3]);
+    d.add(&["article.txt", "tickets.txt"]);
+    d.add(&["water.txt", "other.txt"]);
+    d
+}
+
+#[test]
+fn check_finds_quotations_of_and_in_indexed_files_as_a_scan_does() {
+    let d = quoting_archive();
+    let hearing = format!(
+        "At the hearing the families of the victims asked why the warnings had been ignored for so long. \
+         {SHARED} The minister promised a new law before the summer recess."
+    );
+    let guide = format!(
+        "The museum reopened in May after two years of work on the roof, the lifts and the old reading room. \
+         {TICKETS} Guided tours start at ten and at two, and the cafe on the first floor stays open until six."
+    );
+    d.create("notice.txt", &["考试须知", NOTICE]);
+    d.create("guide.txt", &[&guide]);
+    d.create("hearing.txt", &[&hearing]);
+    let indexed = ["article.txt", "tickets.txt", "water.txt", "other.txt"];
+    // A batch paragraph quoted in an indexed one, one that quotes an indexed
+    // paragraph, and a passage shared with an indexed paragraph.
+    for (batch, kind, copy) in [
+        ("notice.txt", "containment", "article.txt"),
+        ("guide.txt", "containment", "tickets.txt"),
+        ("hearing.txt", "passage", "water.txt"),
+    ] {
+        let out = d.run(&["check", "--index", "ix", "--format", "json", batch]);
+        assert_eq!(out.status.code(), Some(1), "{batch}: {}", stderr(&out));
+        let found = findings(&out);
+        assert_eq!(found.len(), 1, "{batch}: {found:?}");
+        assert_eq!(found[0].0, kind, "{batch}");
+        let paths: Vec<&str> = found[0].1.iter().map(|c| c.0.as_str()).collect();
+        assert!(paths.contains(&batch) && paths.contains(&copy), "{batch}: {paths:?}");
+        // The file holding the copy is read again (with others, maybe: in an
+        // index this small, no anchor is common).
+        assert!(stderr(&out).contains("candidates, read again"), "{batch}: {}", stderr(&out));
+        // And it is what a scan of the batch with the whole index finds.
+        let scan = d.run(&[&["scan", "--format", "json", batch][..], &indexed].concat());
+        let involving: Vec<_> = findings(&scan).into_iter().filter(|f| f.1.iter().any(|c| c.0 == batch)).collect();
+        assert_eq!(involving, found, "{batch}");
+    }
+    // Compacted, the index answers the same.
+    let before = d.check(&["notice.txt", "guide.txt", "hearing.txt"]);
+    assert_eq!(before.0.len(), 3);
+    let out = d.run(&["index", "compact", "--index", "ix"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(d.check(&["notice.txt", "guide.txt", "hearing.txt"]), before);
+}

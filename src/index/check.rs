@@ -3,8 +3,10 @@
 //!
 //! A scan pairs two items when their exact keys are equal, or when they share
 //! an LSH band key and their sketch estimate is not far below what
-//! verification accepts. The index answers the same two questions for every
-//! item of the batch, segment by segment, with the batch's keys: every
+//! verification accepts; and two paragraphs for a passage search when they
+//! share enough rare passage anchors. The index answers the first two
+//! questions for every item of the batch, segment by segment, with the
+//! batch's keys (the third: see [`passage_lookup`]): every
 //! indexed item a scan of the batch and that file would have paired with a
 //! batch item is found (the index's 8-bit sketches never estimate lower than
 //! a scan's 16-bit ones). The files holding such items are read again and
@@ -24,9 +26,10 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_64;
 
-use super::segment::FileEntry;
+use super::segment::{FileEntry, Holder, MAX_ANCHOR_PARAGRAPHS};
 use super::Index;
 use crate::minhash;
+use crate::passages;
 use crate::scan::{self, FileInfo, FileRecord, Finding, Kind, Observer, Occurrence, Params, ScanResult};
 use crate::source::{self, io_message, Diagnostic, Origin, Source};
 
@@ -99,10 +102,107 @@ fn lookup(index: &Index, batch: &[FileRecord], params: &Params) -> (Vec<IndexedF
         files.extend(f);
         exact.extend(e);
     }
+    files.extend(passage_lookup(index, batch, &items));
     files.sort_unstable();
     files.dedup();
     exact.sort_unstable();
     (files, exact)
+}
+
+/// Indexed files that may share a passage with a batch item of one
+/// paragraph: quote it, or be quoted in it.
+///
+/// A scan aligns two paragraphs only when they share at least
+/// [`passages::MIN_ANCHORS`] anchors that at most
+/// [`passages::MAX_POSTING`] paragraphs hold, or, when one of them has fewer
+/// than twice that many such anchors, at least half of its (see
+/// [`passages::candidate_pairs_of`]). The index answers the same per indexed
+/// paragraph: every distinct anchor of the batch item is looked up, anchors
+/// that more than [`MAX_ANCHOR_PARAGRAPHS`] indexed paragraphs hold are
+/// stock phrases and not counted, and the file of an indexed paragraph that
+/// holds [`passages::MIN_ANCHORS`] of the others, or half of them when the
+/// batch item has fewer than twice that, is read again. (An indexed
+/// paragraph with fewer than eight rare anchors, quoted whole in a long
+/// batch paragraph, is the case this misses: the index does not keep how
+/// many anchors each paragraph has.)
+fn passage_lookup(index: &Index, batch: &[FileRecord], items: &[(usize, usize)]) -> Vec<IndexedFile> {
+    // The batch's anchors with their items, and the distinct anchors,
+    // numbered in hash order.
+    let mut pairs: Vec<(u64, u32)> = items
+        .iter()
+        .enumerate()
+        .flat_map(|(n, &(fi, ii))| batch[fi].item_anchors(ii).iter().map(move |&h| (h, n as u32)))
+        .collect();
+    pairs.par_sort_unstable();
+    let mut anchors: Vec<(u64, u32)> = Vec::new();
+    let mut of_item: Vec<(u32, u32)> = Vec::with_capacity(pairs.len());
+    for &(h, n) in &pairs {
+        if anchors.last().is_none_or(|a| a.0 != h) {
+            anchors.push((h, anchors.len() as u32));
+        }
+        of_item.push((n, anchors.len() as u32 - 1));
+    }
+    drop(pairs);
+    if anchors.is_empty() {
+        return Vec::new();
+    }
+    of_item.par_sort_unstable();
+    // Who holds each anchor, segment by segment: (anchor, segment, item),
+    // and which anchors are common.
+    type Held = Vec<(u32, u32, u32)>;
+    let mut held: Held = Vec::new();
+    let mut common = vec![false; anchors.len()];
+    let found: Vec<(Held, Vec<u32>)> = (0..index.segments.len())
+        .into_par_iter()
+        .map(|si| {
+            let (mut items, mut common) = (Vec::new(), Vec::new());
+            index.segments[si].anchor_all(&anchors, |q, holder| match holder {
+                Holder::Item(i) => items.push((q, si as u32, i)),
+                Holder::Common => common.push(q),
+            });
+            (items, common)
+        })
+        .collect();
+    for (items, c) in found {
+        held.extend(items);
+        c.into_iter().for_each(|q| common[q as usize] = true);
+    }
+    held.par_sort_unstable();
+    // Per anchor, where its holders start in `held`.
+    let mut start = vec![0usize; anchors.len() + 1];
+    for run in held.chunk_by(|a, b| a.0 == b.0) {
+        let q = run[0].0 as usize;
+        common[q] |= run.len() > MAX_ANCHOR_PARAGRAPHS as usize;
+        start[q + 1] = run.len();
+    }
+    for q in 0..anchors.len() {
+        start[q + 1] += start[q];
+    }
+    let mut files: Vec<IndexedFile> = of_item
+        .par_chunk_by(|a, b| a.0 == b.0)
+        .flat_map_iter(|own| {
+            // The indexed paragraphs holding each of its rare anchors, one
+            // entry per anchor: a paragraph's entries are the anchors it
+            // shares with the item.
+            let mut holding: Vec<(u32, u32)> = Vec::new();
+            let mut rare = 0usize;
+            for &(_, q) in own.iter().filter(|&&(_, q)| !common[q as usize]) {
+                rare += 1;
+                holding.extend(held[start[q as usize]..start[q as usize + 1]].iter().map(|&(_, si, i)| (si, i)));
+            }
+            let need = passages::MIN_ANCHORS.min(rare.div_ceil(2)).max(1);
+            holding.sort_unstable();
+            let shared: Vec<IndexedFile> = holding
+                .chunk_by(|a, b| a == b)
+                .filter(|run| run.len() >= need)
+                .map(|run| (run[0].0 as usize, index.segments[run[0].0 as usize].item_file(run[0].1 as usize)))
+                .collect();
+            shared
+        })
+        .collect();
+    files.par_sort_unstable();
+    files.dedup();
+    files
 }
 
 /// Reports duplicates inside the batch `sources` and between it and the
@@ -135,6 +235,17 @@ pub fn check(
     // What cannot be read is reported by the scan below.
     let (records, _) = scan::records(sources.clone(), params);
     let (hits, exact) = lookup(index, &records, params);
+    let without = index.segments.iter().filter(|s| !s.has_anchors()).count();
+    if without > 0 {
+        diagnostics.push(Diagnostic::note(
+            index.dir.display().to_string(),
+            format!(
+                "{without} of {} segments were written by an earlier doublet and hold no passage anchors: \
+                 containment and passages are not searched in their files (index them again to search them)",
+                index.segments.len()
+            ),
+        ));
+    }
     // A batch file indexed under the same path is checked as the batch has it.
     let candidates: Vec<((usize, u32), FileEntry)> = hits
         .into_iter()

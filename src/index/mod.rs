@@ -7,12 +7,13 @@
 //! with their sizes and checksums; immutable segment files ([`segment`]),
 //! one per `add`, each holding its files (path as given, size, xxh3-64
 //! digest) and matchable items (exact key, LSH band keys, short sketch,
-//! location) in sorted arrays that are memory-mapped and searched in place;
+//! passage anchors, location) in sorted arrays that are memory-mapped and searched in place;
 //! and a `LOCK` file that writers `flock`.
 //!
-//! **Checking** ([`check()`]) keeps a scan's semantics: the batch's exact keys
-//! and band keys are looked up in every segment (band hits filtered by the
-//! sketch estimate, as a scan filters its candidates), the indexed files
+//! **Checking** ([`check()`]) keeps a scan's semantics: the batch's exact keys,
+//! band keys and passage anchors are looked up in every segment (band hits
+//! filtered by the sketch estimate, as a scan filters its candidates; anchor
+//! hits counted per indexed paragraph, as a scan counts them), the indexed files
 //! holding candidates are read again from disk, and the normal scan runs on
 //! the batch plus those files; findings that involve the batch are kept.
 //!
@@ -324,6 +325,9 @@ pub struct Compacted {
     pub segment: Option<String>,
     /// Files of crashed writers and retired segments past their grace.
     pub removed: usize,
+    /// Merged segments written by an earlier doublet, without passage
+    /// anchors: when there are any, the new segment holds none.
+    pub without_anchors: usize,
 }
 
 /// Merges every segment of the index in `dir` into one. Nothing is dropped:
@@ -343,7 +347,7 @@ pub fn compact(dir: &Path) -> Result<Compacted, String> {
         if manifest.retired.len() != retired_before {
             store::write_manifest(dir, &manifest).map_err(|e| cannot_write(dir, store::MANIFEST, &e))?;
         }
-        return Ok(Compacted { merged: 0, segment: None, removed });
+        return Ok(Compacted { merged: 0, segment: None, removed, without_anchors: 0 });
     }
     // Everything is read: check it all first.
     segments.iter().try_for_each(Segment::verify)?;
@@ -352,13 +356,14 @@ pub fn compact(dir: &Path) -> Result<Compacted, String> {
     for s in &segments {
         builder.push_segment(s);
     }
+    let without_anchors = builder.anchorless();
     let meta = write_segment(dir, &mut manifest, &builder)?;
     let name = meta.name.clone();
     let now = store::now_secs();
     let old = std::mem::replace(&mut manifest.segments, vec![meta]);
     manifest.retired.extend(old.into_iter().map(|s| store::Retired { name: s.name, since: now }));
     store::write_manifest(dir, &manifest).map_err(|e| cannot_write(dir, store::MANIFEST, &e))?;
-    Ok(Compacted { merged: segments.len(), segment: Some(name), removed })
+    Ok(Compacted { merged: segments.len(), segment: Some(name), removed, without_anchors })
 }
 
 /// Sizes and parameters of an index.
@@ -368,6 +373,11 @@ pub struct Stats {
     pub retired: usize,
     pub files: usize,
     pub items: usize,
+    /// Entries of the segments' passage anchor tables (a file's distinct
+    /// anchors, one entry for an anchor common in a segment).
+    pub anchors: usize,
+    /// Segments written by an earlier doublet, without passage anchors.
+    pub without_anchors: usize,
     /// Live segments and the manifest.
     pub bytes: u64,
     pub params: Map<String, Value>,
@@ -381,6 +391,8 @@ impl Stats {
             retired: index.manifest.retired.len(),
             files: index.files(),
             items: index.items(),
+            anchors: index.segments.iter().map(Segment::anchor_entries).sum(),
+            without_anchors: index.segments.iter().filter(|s| !s.has_anchors()).count(),
             bytes: index.segments.iter().map(Segment::bytes).sum::<u64>() + manifest_bytes,
             params: index.manifest.params.clone(),
         }
@@ -390,8 +402,9 @@ impl Stats {
     pub fn to_text(&self) -> String {
         let per_item = if self.items == 0 { 0.0 } else { self.bytes as f64 / self.items as f64 };
         let mut out = format!(
-            "segments: {}\nretired segments: {}\nfiles: {}\nitems: {}\nbytes on disk: {}\nbytes per item: {per_item:.1}\n",
-            self.segments, self.retired, self.files, self.items, self.bytes
+            "segments: {}\nretired segments: {}\nfiles: {}\nitems: {}\nanchor entries: {}\n\
+             segments without anchors: {}\nbytes on disk: {}\nbytes per item: {per_item:.1}\n",
+            self.segments, self.retired, self.files, self.items, self.anchors, self.without_anchors, self.bytes
         );
         for (k, v) in &self.params {
             out.push_str(&format!("{k}: {v}\n"));

@@ -5,14 +5,18 @@
 //! record `i` is found by arithmetic and no table is built at open:
 //!
 //! ```text
-//! header   64 B   magic "DBLTSEG1", version, bands, sketch slots, files, items, path bytes,
-//!                 checksum block size
+//! header   64 B   magic "DBLTSEG1", version, bands, sketch slots, anchor item bits, files,
+//!                 items, path bytes, checksum block size, anchor window, anchor entries
 //! files    32 B   per file: path offset u64, path length u32, paragraphs u32, size u64, digest u64
 //! items    56 B   per item: file, first and last paragraph, page, byte start and end,
 //!                 line and column of start and end, content hash
 //! exact    20 B   per item, sorted: exact key u128, item u32
 //! bands     8 B   per band, per item, sorted: band key u32, item u32
 //! sketches  k B   per item: its slots' low 8 bits
+//! anchors   8 B   per distinct passage anchor of an item of one paragraph, sorted: the
+//!                 anchor's hash with its low bits replaced by the item's number, or by all
+//!                 ones (a *common* anchor, which more than `MAX_ANCHOR_PARAGRAPHS`
+//!                 paragraphs hold: one entry for all)
 //! paths           the files' paths, end to end
 //! blocks    8 B   per 1 KiB block of all the above: its xxh3-64
 //! footer   16 B   xxh3-64 of the header and the block table, magic "DBLTEND1"
@@ -31,7 +35,8 @@
 //! reads from it give zeros, and the caller turns the damage into an error
 //! naming the file before it reports anything. [`Segment::verify`] checks
 //! every block (compaction, `doublet index verify`). Segments of format 1
-//! (one checksum of the whole file) are still read, checked whole at open.
+//! (one checksum of the whole file) are still read, checked whole at open;
+//! those of formats 1 and 2 hold no anchors.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -48,8 +53,8 @@ use crate::scan::{FileRecord, ItemRecord};
 
 const MAGIC: &[u8; 8] = b"DBLTSEG1";
 const END: &[u8; 8] = b"DBLTEND1";
-/// The format written; 1 is still read.
-const VERSION: u32 = 2;
+/// The format written; 1 and 2 (without anchors) are still read.
+const VERSION: u32 = 3;
 /// Bytes per checksummed block: a lookup's probes touch a few of them.
 /// A lookup's probe reads a few bytes and a batch's walk of a table touches
 /// it in scattered places, so a block is a quarter of a page: the first
@@ -62,6 +67,26 @@ const FILE_BYTES: usize = 32;
 const ITEM_BYTES: usize = 56;
 const EXACT_BYTES: usize = 20;
 const BAND_BYTES: usize = 8;
+const ANCHOR_BYTES: usize = 8;
+/// Paragraphs that may hold an anchor before it is common, as in a scan: a
+/// stock phrase, held by more, would make every batch that uses it read
+/// all their files again.
+pub const MAX_ANCHOR_PARAGRAPHS: u32 = crate::passages::MAX_POSTING as u32;
+
+/// Who holds an anchor, as a segment's anchor table says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Holder {
+    /// An item of the segment.
+    Item(u32),
+    /// More than [`MAX_ANCHOR_PARAGRAPHS`] paragraphs of the segment.
+    Common,
+}
+
+/// Bits of a segment's anchor entry that name the item: enough for every
+/// item and the all-ones mark of a common anchor.
+fn anchor_item_bits(items: usize) -> u32 {
+    (u64::BITS - (items as u64).leading_zeros()).max(1)
+}
 
 /// A file as a segment keeps it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -73,7 +98,7 @@ pub struct FileEntry {
 }
 
 /// Collects files and items, then writes them as one segment.
-pub struct Builder {
+pub struct Builder<'a> {
     bands: usize,
     slots: usize,
     files: Vec<FileEntry>,
@@ -81,11 +106,32 @@ pub struct Builder {
     items: Vec<(u32, ItemRecord)>,
     band_keys: Vec<u32>,
     sketches: Vec<u8>,
+    /// Distinct anchors of the items added as records, item after item
+    /// (`anchor_ends`: item, index into `items`, and where its anchors end).
+    anchors: Vec<u64>,
+    anchor_ends: Vec<(u32, usize)>,
+    /// Segments added whole, with the number their first item gets: their
+    /// anchor tables are merged into the new one as it is written.
+    merged: Vec<(&'a Segment, u32)>,
+    /// Merged segments that hold no anchors: the new segment then holds
+    /// none either (a check must not take their files' silence for absence).
+    anchorless: usize,
 }
 
-impl Builder {
+impl<'a> Builder<'a> {
     pub fn new(bands: usize, slots: usize) -> Self {
-        Builder { bands, slots, files: Vec::new(), items: Vec::new(), band_keys: Vec::new(), sketches: Vec::new() }
+        Builder {
+            bands,
+            slots,
+            files: Vec::new(),
+            items: Vec::new(),
+            band_keys: Vec::new(),
+            sketches: Vec::new(),
+            anchors: Vec::new(),
+            anchor_ends: Vec::new(),
+            merged: Vec::new(),
+            anchorless: 0,
+        }
     }
 
     pub fn items(&self) -> usize {
@@ -96,9 +142,22 @@ impl Builder {
         self.files.len()
     }
 
+    /// Segments merged in that hold no passage anchors; when there are any,
+    /// the segment written holds none.
+    pub fn anchorless(&self) -> usize {
+        self.anchorless
+    }
+
     /// Adds one file made by [`crate::scan::records`].
     pub fn push_record(&mut self, r: FileRecord) {
         let file = self.files.len() as u32;
+        for i in 0..r.items.len() {
+            let anchors = r.item_anchors(i);
+            if !anchors.is_empty() {
+                self.anchors.extend_from_slice(anchors);
+                self.anchor_ends.push(((self.items.len() + i) as u32, self.anchors.len()));
+            }
+        }
         self.files.push(FileEntry { path: r.name, bytes: r.bytes, digest: r.digest, paragraphs: r.paragraphs });
         self.items.extend(r.items.into_iter().map(|it| (file, it)));
         self.band_keys.extend_from_slice(&r.band_keys);
@@ -106,8 +165,10 @@ impl Builder {
     }
 
     /// Adds everything of another segment (for compaction).
-    pub fn push_segment(&mut self, s: &Segment) {
+    pub fn push_segment(&mut self, s: &'a Segment) {
         let base = self.files.len() as u32;
+        self.merged.push((s, self.items.len() as u32));
+        self.anchorless += usize::from(!s.has_anchors());
         self.files.extend((0..s.files()).map(|f| s.file(f)));
         let first_item = self.items.len();
         self.items.extend((0..s.items()).map(|i| (base + s.item_file(i), s.item(i))));
@@ -144,10 +205,22 @@ impl Builder {
         header[8..12].copy_from_slice(&VERSION.to_le_bytes());
         header[12..16].copy_from_slice(&(self.bands as u32).to_le_bytes());
         header[16..20].copy_from_slice(&(self.slots as u32).to_le_bytes());
+        let item_bits = anchor_item_bits(self.items.len());
+        header[20..24].copy_from_slice(&item_bits.to_le_bytes());
         header[24..32].copy_from_slice(&(self.files.len() as u64).to_le_bytes());
         header[32..40].copy_from_slice(&(self.items.len() as u64).to_le_bytes());
         header[40..48].copy_from_slice(&(paths_len as u64).to_le_bytes());
         header[48..52].copy_from_slice(&(BLOCK as u32).to_le_bytes());
+        let window = if self.anchorless > 0 { 0 } else { crate::passages::WINDOW as u32 };
+        header[52..56].copy_from_slice(&window.to_le_bytes());
+        // The anchor table is merged as it is written: counted first.
+        let own = self.own_anchors(item_bits);
+        let mut anchor_entries = 0u64;
+        self.anchor_table(item_bits, &own, |_| {
+            anchor_entries += 1;
+            Ok(())
+        })?;
+        header[56..64].copy_from_slice(&anchor_entries.to_le_bytes());
         out.put(&header)?;
         let mut at = 0u64;
         for f in &self.files {
@@ -194,6 +267,8 @@ impl Builder {
             }
         }
         out.put(&self.sketches)?;
+        self.anchor_table(item_bits, &own, |key| out.put(&key.to_le_bytes()))?;
+        drop(own);
         for f in &self.files {
             out.put(f.path.as_bytes())?;
         }
@@ -207,6 +282,94 @@ impl Builder {
         let file = out.into_inner().map_err(|e| e.into_error())?;
         file.sync_all()?;
         Ok((len, checksum))
+    }
+}
+
+impl Builder<'_> {
+    /// The records' anchors as entries of the anchor table (hash over
+    /// item), sorted.
+    fn own_anchors(&self, item_bits: u32) -> Vec<u64> {
+        let mask = (1u64 << item_bits) - 1;
+        let mut own = Vec::with_capacity(self.anchors.len());
+        let mut start = 0;
+        for &(item, end) in &self.anchor_ends {
+            own.extend(self.anchors[start..end].iter().map(|&h| (h & !mask) | u64::from(item)));
+            start = end;
+        }
+        own.par_sort_unstable();
+        own
+    }
+
+    /// The entries of the anchor table, in order, to `emit`: the anchors of
+    /// the records and of the merged segments, by hash (its low `item_bits`
+    /// dropped), each hash's items ascending, or one common entry when more
+    /// than [`MAX_ANCHOR_PARAGRAPHS`] hold it (or a merged segment says so).
+    fn anchor_table(&self, item_bits: u32, own: &[u64], mut emit: impl FnMut(u64) -> io::Result<()>) -> io::Result<()> {
+        if self.anchorless > 0 {
+            return Ok(());
+        }
+        let mask = (1u64 << item_bits) - 1;
+        if self.merged.is_empty() {
+            // An add: the records' entries alone, sorted already.
+            for run in own.chunk_by(|a, b| a & !mask == b & !mask) {
+                // One item may come twice: two of its hashes alike in the
+                // bits kept.
+                let mut last = None;
+                let distinct = run.iter().filter(|&&k| last.replace(k) != Some(k)).count();
+                if distinct > MAX_ANCHOR_PARAGRAPHS as usize {
+                    emit(run[0] | mask)?;
+                } else {
+                    let mut last = None;
+                    for &k in run.iter().filter(|&&k| last.replace(k) != Some(k)) {
+                        emit(k)?;
+                    }
+                }
+            }
+            return Ok(());
+        }
+        // Every source sorted by hash: the records' anchors and each merged
+        // segment's table (its entries' hashes, with fewer or as many bits
+        // dropped, sort the same under `mask`).
+        let mut sources: Vec<Box<dyn Iterator<Item = (u64, Holder)> + '_>> =
+            vec![Box::new(own.iter().map(move |&k| (k & !mask, Holder::Item((k & mask) as u32))))];
+        for &(s, base) in &self.merged {
+            sources.push(Box::new((0..s.anchor_entries).map(move |e| {
+                let (h, holder) = s.anchor_entry(e);
+                let holder = match holder {
+                    Holder::Item(i) => Holder::Item(base + i),
+                    Holder::Common => Holder::Common,
+                };
+                (h & !mask, holder)
+            })));
+        }
+        let mut heads: Vec<Option<(u64, Holder)>> = sources.iter_mut().map(|s| s.next()).collect();
+        let mut holders: Vec<Holder> = Vec::new();
+        while let Some(hash) = heads.iter().flatten().map(|&(h, _)| h).min() {
+            holders.clear();
+            for (head, source) in heads.iter_mut().zip(sources.iter_mut()) {
+                while let Some((h, holder)) = *head {
+                    if h != hash {
+                        break;
+                    }
+                    holders.push(holder);
+                    *head = source.next();
+                }
+            }
+            // One item may come twice: two of its hashes alike in the bits
+            // kept.
+            holders.sort_unstable();
+            holders.dedup();
+            if holders.len() > MAX_ANCHOR_PARAGRAPHS as usize || holders.contains(&Holder::Common) {
+                emit(hash | mask)?;
+            } else {
+                for &holder in &holders {
+                    if let Holder::Item(i) = holder {
+                        emit(hash | u64::from(i))?;
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 }
 
@@ -274,6 +437,13 @@ pub struct Segment {
     exact_at: usize,
     bands_at: usize,
     sketches_at: usize,
+    anchors_at: usize,
+    /// Entries of the anchor table (0 in formats 1 and 2).
+    anchor_entries: usize,
+    /// Low bits of an anchor entry that name its file.
+    anchor_bits: u32,
+    /// The winnowing window the anchors were chosen with.
+    anchor_window: usize,
     paths_at: usize,
     /// Where the checked tables end (and the block table begins).
     data_end: usize,
@@ -307,14 +477,22 @@ impl Segment {
         let body = map.len() - FOOTER;
         let stored = u64_at(&map, body);
         let version = u32_at(&map, 8);
-        if version != 1 && version != VERSION {
-            return Err(Some(format!("segment format {version}, this doublet reads 1 and {VERSION}")));
+        if !(1..=VERSION).contains(&version) {
+            return Err(Some(format!("segment format {version}, this doublet reads 1 to {VERSION}")));
         }
         let bands = u32_at(&map, 12) as usize;
         let slots = u32_at(&map, 16) as usize;
         let files = u64_at(&map, 24) as usize;
         let items = u64_at(&map, 32) as usize;
         let paths = u64_at(&map, 40) as usize;
+        let (anchor_bits, anchor_window, anchor_entries) = if version >= 3 {
+            (u32_at(&map, 20), u32_at(&map, 52) as usize, u64_at(&map, 56) as usize)
+        } else {
+            (anchor_item_bits(items), 0, 0)
+        };
+        if anchor_bits == 0 || anchor_bits > 32 {
+            return Err(Some("damaged segment: its header is not one this doublet writes".into()));
+        }
         // Format 1 has no block table: its blocks are all checked below.
         let block = if version == 1 { BLOCK } else { u32_at(&map, 48) as usize };
         let files_at = HEADER;
@@ -322,7 +500,8 @@ impl Segment {
         let exact_at = items_at + items * ITEM_BYTES;
         let bands_at = exact_at + items * EXACT_BYTES;
         let sketches_at = bands_at + bands * items * BAND_BYTES;
-        let paths_at = sketches_at + items * slots;
+        let anchors_at = sketches_at + items * slots;
+        let paths_at = anchors_at + anchor_entries * ANCHOR_BYTES;
         let data_end = paths_at + paths;
         let blocks = data_end.div_ceil(block.max(1));
         let table = if version == 1 { 0 } else { blocks * 8 };
@@ -351,6 +530,10 @@ impl Segment {
             exact_at,
             bands_at,
             sketches_at,
+            anchors_at,
+            anchor_entries,
+            anchor_bits,
+            anchor_window,
             paths_at,
             data_end,
             block_shift: block.trailing_zeros(),
@@ -476,7 +659,7 @@ impl Segment {
     }
 
     /// For every `(key, tag)` of `keys` (sorted by key), `found(tag, item)`
-    /// for each item whose exact key is `key`. See [`Segment::walk`].
+    /// for each item whose exact key is `key`, by one walk of the table (`walk`).
     pub fn exact_all(&self, keys: &[(u128, u32)], found: impl FnMut(u32, u32)) {
         walk(self.items, |e| self.exact_entry(e), keys.iter().copied(), found);
     }
@@ -500,6 +683,52 @@ impl Segment {
 
     pub fn sketch(&self, i: usize) -> &[u8] {
         self.read(self.sketches_at + i * self.slots, self.slots)
+    }
+
+    /// Entries of the anchor table.
+    pub fn anchor_entries(&self) -> usize {
+        self.anchor_entries
+    }
+
+    /// Whether the segment holds the passage anchors of its files, chosen as
+    /// this doublet chooses them (segments of formats 1 and 2 hold none).
+    pub fn has_anchors(&self) -> bool {
+        self.anchor_window == crate::passages::WINDOW
+    }
+
+    /// Entry `e` of the anchor table: its hash, with the bits that name the
+    /// item zero, and who holds it.
+    fn anchor_entry(&self, e: usize) -> (u64, Holder) {
+        let key = u64_at(self.read(self.anchors_at + e * ANCHOR_BYTES, ANCHOR_BYTES), 0);
+        let mask = (1u64 << self.anchor_bits) - 1;
+        let item = key & mask;
+        (key & !mask, if item == mask { Holder::Common } else { Holder::Item(item as u32) })
+    }
+
+    /// For every `(anchor, tag)` of `anchors` (sorted by anchor),
+    /// `found(tag, holder)` for each holder of the anchor the segment knows
+    /// (hashes alike in all but the bits that name an item count as one).
+    /// The table is walked once, as the others are.
+    pub fn anchor_all(&self, anchors: &[(u64, u32)], mut found: impl FnMut(u32, Holder)) {
+        if !self.has_anchors() {
+            return;
+        }
+        let low = (1u64 << self.anchor_bits) - 1;
+        let key_at = |e: usize| (self.anchor_entry(e).0 as u128) << 64;
+        let mut from = 0;
+        for &(h, tag) in anchors {
+            let hash = h & !low;
+            let mut e = lower_bound(from, self.anchor_entries, &key_at, (hash as u128) << 64);
+            from = e;
+            while e < self.anchor_entries {
+                let (k, holder) = self.anchor_entry(e);
+                if k != hash {
+                    break;
+                }
+                found(tag, holder);
+                e += 1;
+            }
+        }
     }
 }
 
@@ -532,30 +761,38 @@ fn walk(
 /// The first entry at or after `from` whose key is at least `target`, among
 /// sorted keys `from..n`. Keys are hashes (spread evenly), so interpolating
 /// on their top 64 bits lands next to the answer; after a few probes that do
-/// not, halving ends it.
+/// not, halving ends it. Each probe narrows the range to one whose end keys
+/// are known, so a probe reads one new entry: a walk's searches read the
+/// entry where the last one ended (in memory already), the table's last
+/// (the same every time) and a few near the answer.
 fn lower_bound(from: usize, n: usize, key_at: &dyn Fn(usize) -> u128, target: u128) -> usize {
-    let (mut lo, mut hi) = (from.min(n), n);
+    let lo = from.min(n);
+    if lo == n || target <= key_at(lo) {
+        return lo;
+    }
+    let last = key_at(n - 1);
+    if target > last {
+        return n;
+    }
+    // key_at(lo) < target <= key_at(hi): the answer is in lo + 1 ..= hi.
+    let (mut lo, mut hi) = (lo, n - 1);
+    let (mut first, mut end) = (key_at(lo), last);
     for _ in 0..8 {
         if hi - lo <= 16 {
             break;
         }
-        let (first, last) = (key_at(lo), key_at(hi - 1));
-        if target <= first {
-            return lo;
-        }
-        if target > last {
-            return hi;
-        }
-        let (t, f, l) = ((target >> 64) as u64, (first >> 64) as u64, (last >> 64) as u64);
-        let span = (hi - 1 - lo) as u128;
-        let guess = lo + ((t - f) as u128 * span / (l - f).max(1) as u128) as usize;
-        let guess = guess.clamp(lo, hi - 1);
-        if key_at(guess) < target {
-            lo = guess + 1;
+        let (t, f, l) = ((target >> 64) as u64, (first >> 64) as u64, (end >> 64) as u64);
+        let span = (hi - lo) as u128;
+        let guess = lo + (t.saturating_sub(f) as u128 * span / l.saturating_sub(f).max(1) as u128) as usize;
+        let guess = guess.clamp(lo + 1, hi - 1);
+        let key = key_at(guess);
+        if key < target {
+            (lo, first) = (guess, key);
         } else {
-            hi = guess;
+            (hi, end) = (guess, key);
         }
     }
+    let (mut lo, mut hi) = (lo + 1, hi);
     while lo < hi {
         let mid = lo + (hi - lo) / 2;
         if key_at(mid) < target {
@@ -594,38 +831,127 @@ mod tests {
     }
     const SLOTS: usize = 128;
 
+    /// File `f` of a test segment: 100 items, no anchors.
+    fn record(f: usize) -> FileRecord {
+        let r = |i: usize| mix((f * 1000 + i) as u64);
+        FileRecord {
+            name: format!("file-{f}.txt"),
+            bytes: 100 * 500,
+            digest: r(999),
+            paragraphs: 100,
+            items: (0..100)
+                .map(|i| ItemRecord {
+                    key: (r(i) as u128) << 64 | i as u128,
+                    para_first: i as u32,
+                    para_last: i as u32,
+                    byte_start: 500 * i as u64,
+                    byte_end: 500 * i as u64 + 498,
+                    line_start: 2 * i as u32 + 1,
+                    col_start: 1,
+                    line_end: 2 * i as u32 + 1,
+                    col_end: 498,
+                    page: 0,
+                    content: r(i + 7),
+                })
+                .collect(),
+            band_keys: (0..100 * BANDS).map(|i| r(i << 20) as u32).collect(),
+            sketches: (0..100 * SLOTS).map(|i| r(i << 24) as u8).collect(),
+            snippets: vec![String::new(); 100],
+            anchors: Vec::new(),
+            anchor_ends: vec![0; 100],
+        }
+    }
+
     /// A segment of `files` files of 100 items each, written to `path`:
     /// its length and checksum.
     fn write(path: &Path, files: usize) -> (u64, u64) {
         let mut b = Builder::new(BANDS, SLOTS);
         for f in 0..files {
-            let r = |i: usize| mix((f * 1000 + i) as u64);
-            b.push_record(FileRecord {
-                name: format!("file-{f}.txt"),
-                bytes: 100 * 500,
-                digest: r(999),
-                paragraphs: 100,
-                items: (0..100)
-                    .map(|i| ItemRecord {
-                        key: (r(i) as u128) << 64 | i as u128,
-                        para_first: i as u32,
-                        para_last: i as u32,
-                        byte_start: 500 * i as u64,
-                        byte_end: 500 * i as u64 + 498,
-                        line_start: 2 * i as u32 + 1,
-                        col_start: 1,
-                        line_end: 2 * i as u32 + 1,
-                        col_end: 498,
-                        page: 0,
-                        content: r(i + 7),
-                    })
-                    .collect(),
-                band_keys: (0..100 * BANDS).map(|i| r(i << 20) as u32).collect(),
-                sketches: (0..100 * SLOTS).map(|i| r(i << 24) as u8).collect(),
-                snippets: vec![String::new(); 100],
-            });
+            b.push_record(record(f));
         }
         b.write(path, || ()).unwrap()
+    }
+
+    /// File `f` of [`anchors_name_their_files_and_stock_ones_are_common`]:
+    /// the stock anchor in its first paragraph (and in the next two of file
+    /// 0), an anchor of its own, and a shared one in files 3 and 50.
+    fn with_anchors(f: usize) -> FileRecord {
+        let mut first = vec![STOCK, mix(1 << 40 | f as u64)];
+        if f == 3 || f == 50 {
+            first.push(SHARED);
+        }
+        first.sort_unstable();
+        let mut ends = vec![first.len(); 100];
+        let mut anchors = first;
+        if f == 0 {
+            anchors.extend([STOCK, STOCK]);
+            let n = ends[0];
+            (ends[1], ends[2]) = (n + 1, n + 2);
+            ends[3..].fill(n + 2);
+        }
+        FileRecord { anchors, anchor_ends: ends, ..record(f) }
+    }
+    const STOCK: u64 = 0x5555_0000_0000_0000;
+    const SHARED: u64 = 0x9999_0000_0000_0000;
+
+    /// Holders of each of `anchors` (any order) in `s`.
+    fn holders(s: &Segment, anchors: &[u64]) -> Vec<Vec<Holder>> {
+        let mut q: Vec<(u64, u32)> = anchors.iter().enumerate().map(|(i, &h)| (h, i as u32)).collect();
+        q.sort_unstable();
+        let mut out = vec![Vec::new(); anchors.len()];
+        s.anchor_all(&q, |tag, holder| out[tag as usize].push(holder));
+        out
+    }
+
+    #[test]
+    fn anchors_name_their_items_and_stock_ones_are_common() {
+        let dir = tempfile::tempdir().unwrap();
+        let item = Holder::Item;
+        // 60 files of 100 items in one segment: the stock anchor is in 62
+        // paragraphs, not yet more than MAX_ANCHOR_PARAGRAPHS.
+        let (a, b) = (dir.path().join("a.dseg"), dir.path().join("b.dseg"));
+        let mut builder = Builder::new(BANDS, SLOTS);
+        (0..60).for_each(|f| builder.push_record(with_anchors(f)));
+        let (alen, asum) = builder.write(&a, || ()).unwrap();
+        let mut builder = Builder::new(BANDS, SLOTS);
+        (60..70).for_each(|f| builder.push_record(with_anchors(f)));
+        let (blen, bsum) = builder.write(&b, || ()).unwrap();
+        let (sa, sb) = (Segment::open(&a, alen, asum).unwrap(), Segment::open(&b, blen, bsum).unwrap());
+        assert!(sa.has_anchors() && sb.has_anchors());
+        let own = |f: usize| mix(1 << 40 | f as u64);
+        let asked = [SHARED, STOCK, own(7), own(65), 0x1234_5678_9abc_def0];
+        let stock: Vec<Holder> = [0, 1, 2].into_iter().chain((1..60).map(|f| 100 * f)).map(item).collect();
+        assert_eq!(holders(&sa, &asked), [vec![item(300), item(5000)], stock, vec![item(700)], vec![], vec![]]);
+        assert_eq!(
+            holders(&sb, &asked),
+            [vec![], (0..10).map(|f| item(100 * f)).collect(), vec![], vec![item(500)], vec![]]
+        );
+        assert_eq!(sa.anchor_entries, 60 + 62 + 2);
+
+        // Merged, the stock anchor is in 72 paragraphs: one common entry.
+        let c = dir.path().join("c.dseg");
+        let mut builder = Builder::new(BANDS, SLOTS);
+        builder.push_segment(&sa);
+        builder.push_segment(&sb);
+        let (clen, csum) = builder.write(&c, || ()).unwrap();
+        let sc = Segment::open(&c, clen, csum).unwrap();
+        assert_eq!(
+            holders(&sc, &asked),
+            [vec![item(300), item(5000)], vec![Holder::Common], vec![item(700)], vec![item(6500)], vec![]]
+        );
+        assert_eq!(sc.anchor_entries, 70 + 2 + 1);
+        assert!(sc.verify().is_ok());
+        // Items, exact keys and paths came along.
+        assert_eq!((sc.file(65).path.as_str(), sc.item_file(6500)), ("file-65.txt", 65));
+        assert_eq!(exact(&sc, (mix(65 * 1000 + 3) as u128) << 64 | 3), [6503]);
+
+        // 80 files of one add: common at once.
+        let d = dir.path().join("d.dseg");
+        let mut builder = Builder::new(BANDS, SLOTS);
+        (0..80).for_each(|f| builder.push_record(with_anchors(f)));
+        let (dlen, dsum) = builder.write(&d, || ()).unwrap();
+        let sd = Segment::open(&d, dlen, dsum).unwrap();
+        assert_eq!(holders(&sd, &[STOCK, own(79)]), [vec![Holder::Common], vec![item(7900)]]);
     }
 
     #[test]
@@ -683,6 +1009,7 @@ mod tests {
         v1.extend_from_slice(END);
         std::fs::write(&path, &v1).unwrap();
         let s = Segment::open(&path, v1.len() as u64, whole).unwrap();
+        assert!(!s.has_anchors());
         assert_eq!(s.file(2).path, "file-2.txt");
         assert_eq!(exact(&s, (mix(2 * 1000 + 5) as u128) << 64 | 5), [205]);
         assert!(s.verify().is_ok());
@@ -690,6 +1017,43 @@ mod tests {
         std::fs::write(&path, &v1).unwrap();
         let err = Segment::open(&path, v1.len() as u64, whole).err().unwrap().unwrap();
         assert!(err.contains("corrupt segment: checksum"), "{err}");
+    }
+
+    #[test]
+    fn format_2_segments_are_read_without_anchors() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.dseg");
+        let (len, _) = write(&path, 3);
+        let v3 = Segment::open(&path, len, u64_at(&std::fs::read(&path).unwrap(), len as usize - FOOTER)).unwrap();
+        let data_end = v3.data_end;
+        drop(v3);
+        // Format 2: the same tables (these files have no anchors), a header
+        // without the anchor fields.
+        let mut v2 = std::fs::read(&path).unwrap();
+        v2[8..12].copy_from_slice(&2u32.to_le_bytes());
+        v2[20..24].fill(0);
+        v2[52..64].fill(0);
+        let first = xxhash_rust::xxh3::xxh3_64(&v2[..BLOCK]);
+        v2[data_end..data_end + 8].copy_from_slice(&first.to_le_bytes());
+        let body = v2.len() - FOOTER;
+        let sum = footer_checksum(&v2[..HEADER], &v2[data_end..body]);
+        v2[body..body + 8].copy_from_slice(&sum.to_le_bytes());
+        std::fs::write(&path, &v2).unwrap();
+        let s = Segment::open(&path, len, sum).unwrap();
+        assert!(!s.has_anchors());
+        assert_eq!(s.file(2).path, "file-2.txt");
+        assert!(s.verify().is_ok());
+        assert_eq!(holders(&s, &[STOCK]), [vec![]]);
+        // Merged with it, a segment holds no anchors either.
+        let mut b = Builder::new(BANDS, SLOTS);
+        b.push_segment(&s);
+        b.push_record(with_anchors(9));
+        assert_eq!(b.anchorless(), 1);
+        let merged = dir.path().join("m.dseg");
+        let (mlen, msum) = b.write(&merged, || ()).unwrap();
+        let m = Segment::open(&merged, mlen, msum).unwrap();
+        assert!(!m.has_anchors());
+        assert_eq!(m.file(3).path, "file-9.txt");
     }
 
     #[test]

@@ -9,7 +9,10 @@
 //! bits of the key a scan buckets it by, over the same 16-bit slots) and its
 //! sketch cut to 8 bits a slot: two slots equal in 16 bits are equal in 8, so
 //! an estimate from the short sketch is never below the one a scan filters
-//! candidates by.
+//! candidates by. And per single-paragraph item, its distinct passage
+//! anchors ([`crate::passages::anchors`] of its shingles, as a scan chooses
+//! them), so that a check finds the indexed files a batch paragraph may be
+//! quoted in, or may quote.
 
 use std::sync::Arc;
 
@@ -23,6 +26,8 @@ use crate::boilerplate::Patterns;
 use crate::location;
 use crate::lsh;
 use crate::minhash::OnePermutation;
+use crate::passages;
+use crate::shingle::Shingler;
 use crate::source::{self, Diagnostic, Source};
 
 /// One matchable item of a file and where it stands.
@@ -62,6 +67,19 @@ pub struct FileRecord {
     pub sketches: Vec<u8>,
     /// The start of each item's text on one line, as reports show it.
     pub snippets: Vec<String>,
+    /// The distinct passage anchors of each item of one paragraph (none for
+    /// an item of several), sorted, item after item: item `i`'s are
+    /// `anchors[anchor_ends[i - 1]..anchor_ends[i]]`.
+    pub anchors: Vec<u64>,
+    pub anchor_ends: Vec<usize>,
+}
+
+impl FileRecord {
+    /// The distinct passage anchors of item `i`, sorted.
+    pub fn item_anchors(&self, i: usize) -> &[u64] {
+        let start = if i == 0 { 0 } else { self.anchor_ends[i - 1] };
+        &self.anchors[start..self.anchor_ends[i]]
+    }
 }
 
 /// Reads `sources` in parallel into records (MinHash parameters of
@@ -116,8 +134,21 @@ fn record(src: Source, params: &Params, patterns: &Patterns) -> (Option<FileReco
     let mut sketches = Vec::with_capacity(a.items.len() * k);
     let mut items = Vec::with_capacity(a.items.len());
     let mut snippets = Vec::with_capacity(a.items.len());
+    let (mut shingler, mut hashes, mut keys, mut own) = (Shingler::default(), Vec::new(), Vec::new(), Vec::new());
+    let (mut anchors, mut anchor_ends) = (Vec::new(), Vec::with_capacity(a.items.len()));
+    let mut full = Vec::new();
     for (i, it) in a.items.iter().enumerate() {
-        super::sketch_16(&oph, a.texts.get(i), params, &mut short);
+        hashes.clear();
+        shingler.hashes(a.texts.get(i), params.ngram, params.seed, &mut hashes);
+        super::sketch_16_of(&oph, &hashes, &mut full, &mut short);
+        if it.first == it.last {
+            own.clear();
+            passages::anchors(&hashes, &mut keys, &mut own);
+            own.sort_unstable();
+            own.dedup();
+            anchors.extend_from_slice(&own);
+        }
+        anchor_ends.push(anchors.len());
         sketches.extend(short.iter().map(|&v| v as u8));
         for b in 0..banding.bands {
             let slots = &short[b * banding.rows..(b + 1) * banding.rows];
@@ -156,6 +187,8 @@ fn record(src: Source, params: &Params, patterns: &Patterns) -> (Option<FileReco
         band_keys,
         sketches,
         snippets,
+        anchors,
+        anchor_ends,
     };
     (Some(file), notes)
 }

@@ -1006,12 +1006,17 @@ fn sketch_16(oph: &OnePermutation, text: &str, params: &Params, out: &mut [u16])
     SCRATCH.with_borrow_mut(|(shingler, hashes, _, full)| {
         hashes.clear();
         shingler.hashes(text, params.ngram, params.seed, hashes);
-        full.resize(out.len(), 0);
-        oph.sketch_into(hashes.iter().copied(), full);
-        for (o, &v) in out.iter_mut().zip(full.iter()) {
-            *o = v as u16;
-        }
+        sketch_16_of(oph, hashes, full, out);
     });
+}
+
+/// [`sketch_16`] of a text's shingle hashes; `full` is scratch space.
+fn sketch_16_of(oph: &OnePermutation, hashes: &[u64], full: &mut Vec<u32>, out: &mut [u16]) {
+    full.resize(out.len(), 0);
+    oph.sketch_into(hashes.iter().copied(), full);
+    for (o, &v) in out.iter_mut().zip(full.iter()) {
+        *o = v as u16;
+    }
 }
 
 fn source_len(s: &Source) -> u64 {
