@@ -188,6 +188,7 @@ fn synthetic_records(batch: u64, n: usize, params: &Params) -> Vec<FileRecord> {
                         col_end: 498,
                         page: 0,
                         content: r(i as u64 + 7),
+                        inside: None,
                     })
                     .collect(),
                 band_keys: (0..(count * bands) as u64).map(|i| r(i << 20) as u32).collect(),

@@ -503,3 +503,68 @@ fn check_finds_quotations_of_and_in_indexed_files_as_a_scan_does() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(d.check(&["notice.txt", "guide.txt", "hearing.txt"]), before);
 }
+
+/// The occurrences in `path` of the findings of a JSON report, each as the
+/// location keys a stored copy must give as a scan does.
+fn copies_in(out: &Output, path: &str) -> Vec<Value> {
+    let keys = [
+        "byte_start",
+        "byte_end",
+        "line_start",
+        "col_start",
+        "line_end",
+        "col_end",
+        "para_start",
+        "para_end",
+        "compression",
+        "row",
+        "record",
+        "field_start",
+        "field_end",
+        "field_char_start",
+        "field_char_end",
+    ];
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|v| v["type"] == "finding")
+        .flat_map(|f| f["occurrences"].as_array().unwrap().clone())
+        .filter(|o| o["path"] == path)
+        .map(|o| keys.iter().map(|&k| (k.to_string(), o.get(k).cloned().unwrap_or(Value::Null))).collect())
+        .collect()
+}
+
+#[test]
+fn exact_copies_in_changed_record_and_compressed_files_keep_their_place() {
+    let d = Dir::new();
+    let line =
+        |id: &str, text: &str| serde_json::json!({"id": id, "text": format!("Opening note.\n\n{text}")}).to_string();
+    let jsonl = |lines: &[String]| fs::write(d.path().join("a.jsonl"), lines.join("\n") + "\n").unwrap();
+    jsonl(&[line("r1", P1), line("r2", P2)]);
+    let gz = |paragraphs: &[&str]| {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        std::io::Write::write_all(&mut e, (paragraphs.join("\n\n") + "\n").as_bytes()).unwrap();
+        fs::write(d.path().join("b.txt.gz"), e.finish().unwrap()).unwrap();
+    };
+    gz(&[P5, P3]);
+    let out = d.run(&["index", "add", "--index", "ix", "--id-field", "id", "a.jsonl", "b.txt.gz"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    d.create("batch.txt", &[P2, P3]);
+    let check = || d.run(&["check", "--index", "ix", "--id-field", "id", "--format", "json", "batch.txt"]);
+    // Read again, the files give their places as a scan does.
+    let fresh = check();
+    let (record, compressed) = (copies_in(&fresh, "a.jsonl"), copies_in(&fresh, "b.txt.gz"));
+    assert_eq!(record.len(), 1, "{}", String::from_utf8_lossy(&fresh.stdout));
+    assert_eq!((record[0]["record"].as_str(), record[0]["row"].as_u64()), (Some("r2"), Some(2)));
+    assert_eq!(record[0]["field_start"].as_u64(), Some("Opening note.\n\n".len() as u64));
+    assert_eq!(compressed.len(), 1);
+    assert_eq!(compressed[0]["compression"], "gzip");
+    // Changed since they were indexed: the places stored are the same.
+    jsonl(&[line("r0", P7), line("r1", P1), line("r2", P2)]);
+    gz(&[P4, P5, P3]);
+    let stale = check();
+    assert!(stderr(&stale).contains("a.jsonl: changed since it was indexed"), "{}", stderr(&stale));
+    assert!(stderr(&stale).contains("b.txt.gz: changed since it was indexed"), "{}", stderr(&stale));
+    assert_eq!(copies_in(&stale, "a.jsonl"), record);
+    assert_eq!(copies_in(&stale, "b.txt.gz"), compressed);
+}

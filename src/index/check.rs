@@ -385,7 +385,7 @@ fn occurrence(file: usize, path: &str, it: &scan::ItemRecord, snippet: String) -
         snippet,
         part: None,
         partial: false,
-        inside: None,
+        inside: it.inside.clone(),
         content: format!("{:016x}", it.content),
     }
 }

@@ -5,8 +5,9 @@
 //! record `i` is found by arithmetic and no table is built at open:
 //!
 //! ```text
-//! header   64 B   magic "DBLTSEG1", version, bands, sketch slots, anchor item bits, files,
-//!                 items, path bytes, checksum block size, anchor window, anchor entries
+//! header  128 B   magic "DBLTSEG1", version, bands, sketch slots, anchor item bits, files,
+//!                 items, path bytes, checksum block size, anchor window, anchor entries,
+//!                 places, place id bytes (formats 1 to 3: 64 B, without the last two)
 //! files    32 B   per file: path offset u64, path length u32, paragraphs u32, size u64, digest u64
 //! items    56 B   per item: file, first and last paragraph, page, byte start and end,
 //!                 line and column of start and end, content hash
@@ -17,6 +18,10 @@
 //!                 anchor's hash with its low bits replaced by the item's number, or by all
 //!                 ones (a *common* anchor, which more than `MAX_ANCHOR_PARAGRAPHS`
 //!                 paragraphs hold: one entry for all)
+//! places   64 B   per item inside a compressed file or a record, by item: item u32,
+//!                 compression u8, what is known u8, row, byte and character range in the
+//!                 record's text, id offset u64, id length u32
+//! ids             the records' ids, end to end
 //! paths           the files' paths, end to end
 //! blocks    8 B   per 1 KiB block of all the above: its xxh3-64
 //! footer   16 B   xxh3-64 of the header and the block table, magic "DBLTEND1"
@@ -36,7 +41,8 @@
 //! naming the file before it reports anything. [`Segment::verify`] checks
 //! every block (compaction, `doublet index verify`). Segments of format 1
 //! (one checksum of the whole file) are still read, checked whole at open;
-//! those of formats 1 and 2 hold no anchors.
+//! those of formats 1 and 2 hold no anchors, and those of formats 1 to 3 no
+//! places inside records.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -49,25 +55,30 @@ use memmap2::Mmap;
 use rayon::prelude::*;
 use xxhash_rust::xxh3::Xxh3;
 
+use crate::input::Inside;
 use crate::scan::{FileRecord, ItemRecord};
 
 const MAGIC: &[u8; 8] = b"DBLTSEG1";
 const END: &[u8; 8] = b"DBLTEND1";
-/// The format written; 1 and 2 (without anchors) are still read.
-const VERSION: u32 = 3;
+/// The format written; 1 and 2 (without anchors) and 3 (without places
+/// inside records) are still read.
+const VERSION: u32 = 4;
 /// Bytes per checksummed block: a lookup's probes touch a few of them.
 /// A lookup's probe reads a few bytes and a batch's walk of a table touches
 /// it in scattered places, so a block is a quarter of a page: the first
 /// check after opening hashes about four times less than with whole pages,
 /// for 8 bytes of table per KiB (0.8 % of a segment).
 const BLOCK: usize = 1 << 10;
-const HEADER: usize = 64;
+const HEADER: usize = 128;
+/// The header of formats 1 to 3.
+const HEADER_3: usize = 64;
 const FOOTER: usize = 16;
 const FILE_BYTES: usize = 32;
 const ITEM_BYTES: usize = 56;
 const EXACT_BYTES: usize = 20;
 const BAND_BYTES: usize = 8;
 const ANCHOR_BYTES: usize = 8;
+const PLACE_BYTES: usize = 64;
 /// Paragraphs that may hold an anchor before it is common, as in a scan: a
 /// stock phrase, held by more, would make every batch that uses it read
 /// all their files again.
@@ -200,6 +211,9 @@ impl<'a> Builder<'a> {
             len: 0,
         };
         let paths_len: usize = self.files.iter().map(|f| f.path.len()).sum();
+        let places: Vec<(u32, &Inside)> =
+            self.items.iter().enumerate().filter_map(|(i, (_, it))| Some((i as u32, it.inside.as_deref()?))).collect();
+        let ids_len: usize = places.iter().filter_map(|(_, p)| p.record.as_ref()).map(String::len).sum();
         let mut header = [0u8; HEADER];
         header[..8].copy_from_slice(MAGIC);
         header[8..12].copy_from_slice(&VERSION.to_le_bytes());
@@ -221,6 +235,8 @@ impl<'a> Builder<'a> {
             Ok(())
         })?;
         header[56..64].copy_from_slice(&anchor_entries.to_le_bytes());
+        header[64..72].copy_from_slice(&(places.len() as u64).to_le_bytes());
+        header[72..80].copy_from_slice(&(ids_len as u64).to_le_bytes());
         out.put(&header)?;
         let mut at = 0u64;
         for f in &self.files {
@@ -269,6 +285,14 @@ impl<'a> Builder<'a> {
         out.put(&self.sketches)?;
         self.anchor_table(item_bits, &own, |key| out.put(&key.to_le_bytes()))?;
         drop(own);
+        let mut id_at = 0u64;
+        for &(item, place) in &places {
+            out.put(&place_entry(item, place, id_at))?;
+            id_at += place.record.as_ref().map_or(0, |id| id.len() as u64);
+        }
+        for id in places.iter().filter_map(|(_, p)| p.record.as_ref()) {
+            out.put(id.as_bytes())?;
+        }
         for f in &self.files {
             out.put(f.path.as_bytes())?;
         }
@@ -373,6 +397,41 @@ impl Builder<'_> {
     }
 }
 
+/// What is known of a place, bit by bit.
+const PLACE_ROW: u8 = 1;
+const PLACE_RECORD: u8 = 2;
+const PLACE_FIELD: u8 = 4;
+
+/// The entry of item `item`'s place; its id (if any) is at `id_at` of the
+/// ids.
+fn place_entry(item: u32, p: &Inside, id_at: u64) -> [u8; PLACE_BYTES] {
+    let mut r = [0u8; PLACE_BYTES];
+    r[..4].copy_from_slice(&item.to_le_bytes());
+    r[4] = match p.compression {
+        Some("gzip") => 1,
+        Some("zstd") => 2,
+        _ => 0,
+    };
+    let field = p.field_start.is_some() && p.field_end.is_some();
+    r[5] = if p.row.is_some() { PLACE_ROW } else { 0 }
+        | if p.record.is_some() { PLACE_RECORD } else { 0 }
+        | if field { PLACE_FIELD } else { 0 };
+    let words = [
+        p.row.unwrap_or(0),
+        p.field_start.unwrap_or(0) as u64,
+        p.field_end.unwrap_or(0) as u64,
+        p.field_char_start.unwrap_or(0) as u64,
+        p.field_char_end.unwrap_or(0) as u64,
+        id_at,
+    ];
+    for (k, w) in words.iter().enumerate() {
+        r[8 + 8 * k..16 + 8 * k].copy_from_slice(&w.to_le_bytes());
+    }
+    let id_len = p.record.as_ref().map_or(0, |id| id.len() as u32);
+    r[56..60].copy_from_slice(&id_len.to_le_bytes());
+    r
+}
+
 /// A writer that checksums what passes through it, block by block.
 struct Hashing {
     out: BufWriter<File>,
@@ -444,6 +503,10 @@ pub struct Segment {
     anchor_bits: u32,
     /// The winnowing window the anchors were chosen with.
     anchor_window: usize,
+    places_at: usize,
+    /// Entries of the places table (0 in formats 1 to 3).
+    places: usize,
+    ids_at: usize,
     paths_at: usize,
     /// Where the checked tables end (and the block table begins).
     data_end: usize,
@@ -471,7 +534,7 @@ impl Segment {
         if actual != len {
             return Err(Some(format!("truncated or damaged segment: {actual} bytes, the manifest says {len}")));
         }
-        if map.len() < HEADER + FOOTER || &map[..8] != MAGIC || &map[map.len() - 8..] != END {
+        if map.len() < HEADER_3 + FOOTER || &map[..8] != MAGIC || &map[map.len() - 8..] != END {
             return Err(Some("not a doublet index segment (bad magic number)".into()));
         }
         let body = map.len() - FOOTER;
@@ -485,6 +548,8 @@ impl Segment {
         let files = u64_at(&map, 24) as usize;
         let items = u64_at(&map, 32) as usize;
         let paths = u64_at(&map, 40) as usize;
+        let header = if version >= 4 { HEADER } else { HEADER_3 };
+        let (places, ids) = if version >= 4 { (u64_at(&map, 64) as usize, u64_at(&map, 72) as usize) } else { (0, 0) };
         let (anchor_bits, anchor_window, anchor_entries) = if version >= 3 {
             (u32_at(&map, 20), u32_at(&map, 52) as usize, u64_at(&map, 56) as usize)
         } else {
@@ -495,13 +560,15 @@ impl Segment {
         }
         // Format 1 has no block table: its blocks are all checked below.
         let block = if version == 1 { BLOCK } else { u32_at(&map, 48) as usize };
-        let files_at = HEADER;
+        let files_at = header;
         let items_at = files_at + files * FILE_BYTES;
         let exact_at = items_at + items * ITEM_BYTES;
         let bands_at = exact_at + items * EXACT_BYTES;
         let sketches_at = bands_at + bands * items * BAND_BYTES;
         let anchors_at = sketches_at + items * slots;
-        let paths_at = anchors_at + anchor_entries * ANCHOR_BYTES;
+        let places_at = anchors_at + anchor_entries * ANCHOR_BYTES;
+        let ids_at = places_at + places * PLACE_BYTES;
+        let paths_at = ids_at + ids;
         let data_end = paths_at + paths;
         let blocks = data_end.div_ceil(block.max(1));
         let table = if version == 1 { 0 } else { blocks * 8 };
@@ -513,7 +580,7 @@ impl Segment {
         let actual = if version == 1 {
             xxhash_rust::xxh3::xxh3_64(&map[..body])
         } else {
-            footer_checksum(&map[..HEADER], &map[data_end..body])
+            footer_checksum(&map[..header], &map[data_end..body])
         };
         if stored != checksum || actual != checksum {
             return Err(Some(format!("corrupt segment: checksum {actual:016x}, the manifest says {checksum:016x}")));
@@ -534,6 +601,9 @@ impl Segment {
             anchor_entries,
             anchor_bits,
             anchor_window,
+            places_at,
+            places,
+            ids_at,
             paths_at,
             data_end,
             block_shift: block.trailing_zeros(),
@@ -649,7 +719,48 @@ impl Segment {
             line_end: w(10),
             col_end: w(11),
             content: u64_at(r, 48),
+            inside: self.place(i),
         }
+    }
+
+    /// Where item `i` lies inside a compressed file or a record, if it
+    /// does.
+    fn place(&self, i: usize) -> Option<Box<Inside>> {
+        let item_at = |e: usize| u32_at(self.read(self.places_at + e * PLACE_BYTES, 4), 0) as usize;
+        let (mut lo, mut hi) = (0, self.places);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if item_at(mid) < i {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        if lo == self.places || item_at(lo) != i {
+            return None;
+        }
+        let r = self.read(self.places_at + lo * PLACE_BYTES, PLACE_BYTES);
+        let word = |k: usize| u64_at(r, 8 + 8 * k);
+        let known = r[5];
+        let field = |k: usize| (known & PLACE_FIELD != 0).then(|| word(k) as usize);
+        let record = (known & PLACE_RECORD != 0).then(|| {
+            let bytes = self.read(self.ids_at.saturating_add(word(5) as usize), u32_at(r, 56) as usize);
+            String::from_utf8_lossy(bytes).into_owned()
+        });
+        Some(Box::new(Inside {
+            compression: match r[4] {
+                1 => Some("gzip"),
+                2 => Some("zstd"),
+                _ => None,
+            },
+            row: (known & PLACE_ROW != 0).then(|| word(0)),
+            record,
+            field_start: field(1),
+            field_end: field(2),
+            field_char_start: field(3),
+            field_char_end: field(4),
+            text: None,
+        }))
     }
 
     /// Entry `e` of the sorted exact table: key and item.
@@ -852,6 +963,7 @@ mod tests {
                     col_end: 498,
                     page: 0,
                     content: r(i + 7),
+                    inside: None,
                 })
                 .collect(),
             band_keys: (0..100 * BANDS).map(|i| r(i << 20) as u32).collect(),
@@ -993,29 +1105,55 @@ mod tests {
         }
     }
 
+    /// The segment at `path` (of this format, without anchors or places)
+    /// rewritten in format `version` (1 to 3): its length and checksum.
+    fn downgrade(path: &Path, version: u32) -> (u64, u64) {
+        let bytes = std::fs::read(path).unwrap();
+        let s = Segment::open(path, bytes.len() as u64, u64_at(&bytes, bytes.len() - FOOTER)).unwrap();
+        assert_eq!((s.anchor_entries, s.places), (0, 0));
+        let data_end = s.data_end;
+        drop(s);
+        let mut data = bytes[..HEADER_3].to_vec();
+        data.extend_from_slice(&bytes[HEADER..data_end]);
+        data[8..12].copy_from_slice(&version.to_le_bytes());
+        if version <= 2 {
+            data[20..24].fill(0);
+            data[52..64].fill(0);
+        }
+        let checksum = if version == 1 {
+            data[48..52].fill(0);
+            let whole = xxhash_rust::xxh3::xxh3_64(&data);
+            data.extend_from_slice(&whole.to_le_bytes());
+            whole
+        } else {
+            let sums: Vec<u8> = data.chunks(BLOCK).flat_map(|c| xxhash_rust::xxh3::xxh3_64(c).to_le_bytes()).collect();
+            let sum = footer_checksum(&data[..HEADER_3], &sums);
+            data.extend_from_slice(&sums);
+            data.extend_from_slice(&sum.to_le_bytes());
+            sum
+        };
+        data.extend_from_slice(END);
+        std::fs::write(path, &data).unwrap();
+        (data.len() as u64, checksum)
+    }
+
     #[test]
     fn format_1_segments_are_read_and_checked_whole() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.dseg");
-        let (len, checksum) = write(&path, 3);
-        let v2 = Segment::open(&path, len, checksum).unwrap();
-        let data_end = v2.data_end;
-        drop(v2);
-        let mut v1 = std::fs::read(&path).unwrap()[..data_end].to_vec();
-        v1[8..12].copy_from_slice(&1u32.to_le_bytes());
-        v1[48..52].copy_from_slice(&[0; 4]);
-        let whole = xxhash_rust::xxh3::xxh3_64(&v1);
-        v1.extend_from_slice(&whole.to_le_bytes());
-        v1.extend_from_slice(END);
-        std::fs::write(&path, &v1).unwrap();
-        let s = Segment::open(&path, v1.len() as u64, whole).unwrap();
+        write(&path, 3);
+        let (len, whole) = downgrade(&path, 1);
+        let s = Segment::open(&path, len, whole).unwrap();
         assert!(!s.has_anchors());
         assert_eq!(s.file(2).path, "file-2.txt");
         assert_eq!(exact(&s, (mix(2 * 1000 + 5) as u128) << 64 | 5), [205]);
         assert!(s.verify().is_ok());
+        let data_end = s.data_end;
+        drop(s);
+        let mut v1 = std::fs::read(&path).unwrap();
         v1[data_end - 1] ^= 1;
         std::fs::write(&path, &v1).unwrap();
-        let err = Segment::open(&path, v1.len() as u64, whole).err().unwrap().unwrap();
+        let err = Segment::open(&path, len, whole).err().unwrap().unwrap();
         assert!(err.contains("corrupt segment: checksum"), "{err}");
     }
 
@@ -1023,25 +1161,12 @@ mod tests {
     fn format_2_segments_are_read_without_anchors() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.dseg");
-        let (len, _) = write(&path, 3);
-        let v3 = Segment::open(&path, len, u64_at(&std::fs::read(&path).unwrap(), len as usize - FOOTER)).unwrap();
-        let data_end = v3.data_end;
-        drop(v3);
-        // Format 2: the same tables (these files have no anchors), a header
-        // without the anchor fields.
-        let mut v2 = std::fs::read(&path).unwrap();
-        v2[8..12].copy_from_slice(&2u32.to_le_bytes());
-        v2[20..24].fill(0);
-        v2[52..64].fill(0);
-        let first = xxhash_rust::xxh3::xxh3_64(&v2[..BLOCK]);
-        v2[data_end..data_end + 8].copy_from_slice(&first.to_le_bytes());
-        let body = v2.len() - FOOTER;
-        let sum = footer_checksum(&v2[..HEADER], &v2[data_end..body]);
-        v2[body..body + 8].copy_from_slice(&sum.to_le_bytes());
-        std::fs::write(&path, &v2).unwrap();
+        write(&path, 3);
+        let (len, sum) = downgrade(&path, 2);
         let s = Segment::open(&path, len, sum).unwrap();
         assert!(!s.has_anchors());
         assert_eq!(s.file(2).path, "file-2.txt");
+        assert_eq!(s.item(205).content, mix(2 * 1000 + 12));
         assert!(s.verify().is_ok());
         assert_eq!(holders(&s, &[STOCK]), [vec![]]);
         // Merged with it, a segment holds no anchors either.
@@ -1054,6 +1179,50 @@ mod tests {
         let m = Segment::open(&merged, mlen, msum).unwrap();
         assert!(!m.has_anchors());
         assert_eq!(m.file(3).path, "file-9.txt");
+    }
+
+    #[test]
+    fn places_inside_records_are_kept_and_format_3_has_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let place = |i: u32| Inside {
+            compression: (i % 2 == 0).then_some("zstd"),
+            row: Some(u64::from(i) + 1),
+            record: (i % 3 != 0).then(|| format!("rec-{i}")),
+            field_start: Some(10 * i as usize),
+            field_end: Some(10 * i as usize + 7),
+            field_char_start: Some(9 * i as usize),
+            field_char_end: Some(9 * i as usize + 5),
+            text: None,
+        };
+        let mut r = record(1);
+        for (i, it) in r.items.iter_mut().enumerate().filter(|(i, _)| i % 4 != 1) {
+            it.inside = Some(Box::new(place(i as u32)));
+        }
+        let want = r.items.clone();
+        let path = dir.path().join("s.dseg");
+        let mut b = Builder::new(BANDS, SLOTS);
+        b.push_record(record(0));
+        b.push_record(r);
+        let (len, sum) = b.write(&path, || ()).unwrap();
+        let s = Segment::open(&path, len, sum).unwrap();
+        assert_eq!(s.places, 75);
+        for (i, it) in want.iter().enumerate() {
+            assert_eq!(s.item(100 + i).inside, it.inside, "{i}");
+            assert_eq!(s.item(i).inside, None);
+        }
+        // Compaction keeps them.
+        let mut c = Builder::new(BANDS, SLOTS);
+        c.push_segment(&s);
+        let merged = dir.path().join("m.dseg");
+        let (mlen, msum) = c.write(&merged, || ()).unwrap();
+        let m = Segment::open(&merged, mlen, msum).unwrap();
+        assert!((0..200).all(|i| m.item(i).inside == s.item(i).inside));
+        // Format 3 has no places: every item is in a plain file.
+        write(&path, 2);
+        let (len, sum) = downgrade(&path, 3);
+        let s = Segment::open(&path, len, sum).unwrap();
+        assert!(s.has_anchors() && s.places == 0);
+        assert_eq!((s.file(1).path.as_str(), s.item(150).inside), ("file-1.txt", None));
     }
 
     #[test]

@@ -197,7 +197,7 @@ pub fn read(
 }
 
 /// Where inside an archive input an occurrence lies, for the reports.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Inside {
     /// `gzip` or `zstd`: the byte range, lines and columns are those of the
     /// decompressed text.

@@ -20,9 +20,10 @@ use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_64;
 
 use super::analyze::analyze;
-use super::locate::{paragraphs_content, SNIPPET_WIDTH};
+use super::locate::{paragraphs_content, record_inside, SNIPPET_WIDTH};
 use super::{snippet, Params};
 use crate::boilerplate::Patterns;
+use crate::input::Inside;
 use crate::location;
 use crate::lsh;
 use crate::minhash::OnePermutation;
@@ -49,6 +50,9 @@ pub struct ItemRecord {
     pub page: u32,
     /// The occurrence content hash reports give these paragraphs.
     pub content: u64,
+    /// Where in a compressed file or a record the item lies, as reports
+    /// say it (`None` in a plain file).
+    pub inside: Option<Box<Inside>>,
 }
 
 /// One file's items, with their band keys and short sketches.
@@ -169,6 +173,15 @@ fn record(src: Source, params: &Params, patterns: &Patterns) -> (Option<FileReco
             col_end: e.col as u32,
             page: a.blocks.as_ref().map_or(0, |b| b[first].page),
             content: paragraphs_content(&a.hashes[first..=last]),
+            inside: match &a.records {
+                // A record of JSON Lines or Parquet: its row, id and range.
+                Some(records) => {
+                    let (r, s) = records.paragraphs[first];
+                    let (_, e) = records.paragraphs[last];
+                    Some(Box::new(record_inside(&a, &records.records[r as usize], s.start, e.end)))
+                }
+                None => a.compression.map(|c| Box::new(Inside { compression: Some(c.name()), ..Inside::default() })),
+            },
         });
         snippets.push(match &a.blocks {
             Some(blocks) => {

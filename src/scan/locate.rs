@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_64;
 
 use super::{Analyzed, Finding};
-use crate::input::{Inside, Records};
+use crate::input::{Inside, Record, Records};
 use crate::layout;
 use crate::location::{self, Position};
 use crate::normalize;
@@ -186,7 +186,6 @@ fn locate_in_records(
         let offsets: Vec<usize> = placed.iter().flat_map(|&(r, s, _, last, _)| [raw(r, s), raw(r, last)]).collect();
         location::positions(data, &offsets)
     });
-    let chars = |b: &[u8]| b.iter().filter(|&&b| (b as i8) >= -0x40).count();
     placed
         .iter()
         .enumerate()
@@ -201,20 +200,32 @@ fn locate_in_records(
                     (pos[0], pos[1])
                 }
             };
-            let char_start = chars(&text[..s]);
             let inside = Inside {
-                compression: a.compression.map(|c| c.name()),
-                row: Some(record.row),
-                record: record.id.clone(),
-                field_start: Some(s),
-                field_end: Some(e),
-                field_char_start: Some(char_start),
-                field_char_end: Some(char_start + chars(&text[s..e])),
                 text: Some(String::from_utf8_lossy(&text[s..e]).into_owned()),
+                ..record_inside(a, record, s, e)
             };
             (start, end, ps, pe, snippet(&text[s..e], SNIPPET_WIDTH), content, Some(Box::new(inside)))
         })
         .collect()
+}
+
+/// Where the decoded bytes `s..e` of `record`, a record of file `a`, lie:
+/// its row and id, the range in bytes and characters (the text is left to
+/// the caller).
+pub(super) fn record_inside(a: &Analyzed, record: &Record, s: usize, e: usize) -> Inside {
+    let text = record.text.as_bytes();
+    let chars = |b: &[u8]| b.iter().filter(|&&b| (b as i8) >= -0x40).count();
+    let char_start = chars(&text[..s]);
+    Inside {
+        compression: a.compression.map(|c| c.name()),
+        row: Some(record.row),
+        record: record.id.clone(),
+        field_start: Some(s),
+        field_end: Some(e),
+        field_char_start: Some(char_start),
+        field_char_end: Some(char_start + chars(&text[s..e])),
+        text: None,
+    }
 }
 
 /// The start of `bytes` on one line of at most `width` terminal columns
