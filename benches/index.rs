@@ -6,21 +6,22 @@
 //! cargo bench --bench index                                  # indexes of 10 k, 100 k, 1 M items
 //! DOUBLET_BENCH_ITEMS=10000000 cargo bench --bench index     # one row of 10 M items
 //! DOUBLET_BENCH_COMPACT=1 cargo bench --bench index          # and a row after compaction
+//! DOUBLET_BENCH_NO_PASSAGES=1 cargo bench --bench index      # every add with --no-passages
 //! cargo test --benches                                       # quick: one index of 5 k items
 //! ```
 //!
 //! The text part is pseudo-English (words drawn from a skewed vocabulary),
 //! added through `doublet::index::add` as a user's files would be; the batch
 //! copies a quarter of its paragraphs from it. Indexes beyond the text are
-//! filled with synthetic items (random exact keys, band keys and sketches,
-//! one segment per million), which is how a 10 M-item index is built in
+//! filled with synthetic items (random exact keys, band keys, sketches and
+//! passage anchors, one segment per million), which is how a 10 M-item index is built in
 //! minutes: they cost lookups as real items do, but share no shingles with
 //! the batch, so they bring no chance candidates that real prose would.
 
 use std::path::Path;
 use std::time::Instant;
 
-use doublet::index::{self, Index, Stats};
+use doublet::index::{self, Index, Stats, Store};
 use doublet::minhash::mix;
 use doublet::scan::{FileRecord, ItemRecord, Params, Silent};
 use doublet::source::{Origin, Source};
@@ -34,6 +35,7 @@ fn main() {
     };
     let root = tempfile::Builder::new().prefix("doublet-index-bench-").tempdir().expect("temporary directory");
     let params = Params::default();
+    let store = Store { anchors: std::env::var_os("DOUBLET_BENCH_NO_PASSAGES").is_none() };
     let texts = root.path().join("texts");
     std::fs::create_dir_all(&texts).expect("texts directory");
     // The archive's text: 4 MB in 40 files.
@@ -50,7 +52,7 @@ fn main() {
     }
     let dir = root.path().join("ix");
     let t = Instant::now();
-    let added = index::add(&dir, sources, &params).expect("add");
+    let added = index::add(&dir, sources, &params, store).expect("add");
     let secs = t.elapsed().as_secs_f64();
     println!(
         "add (text): {:.1} MB in {secs:.2} s: {:.1} MB/s, {:.0} items/s",
@@ -85,7 +87,7 @@ fn main() {
             let n = (size - items).min(1_000_000);
             let records = synthetic_records(filler, n, &params);
             filler += 1;
-            index::add_records(&dir, records, &params).expect("add synthetic items");
+            index::add_records(&dir, records, &params, store).expect("add synthetic items");
             items += n;
             synthetic += n;
         }

@@ -76,7 +76,7 @@ pub enum IndexCommand {
     /// Add files to the index in DIR (made when missing) as one new segment.
     /// The matching options must be those the index was made with; report
     /// and gate options have no effect here.
-    Add(Box<IndexArgs>),
+    Add(Box<AddArgs>),
     /// Merge the index's segments into one.
     Compact(IndexDir),
     /// Segments, files, items, bytes on disk and the parameters of an index.
@@ -91,6 +91,19 @@ pub struct IndexDir {
     /// The index directory.
     #[arg(long, value_name = "DIR", value_hint = ValueHint::DirPath)]
     pub index: PathBuf,
+}
+
+/// `index add`: an index, what to store, and scan's options and paths.
+#[derive(Args, Debug)]
+pub struct AddArgs {
+    /// Store no passage anchors: the segment is about a third of the size
+    /// and a check reads less of it, but finds containment and shared
+    /// passages against these files only when it reads them again for
+    /// another candidate.
+    #[arg(long)]
+    pub no_passages: bool,
+    #[command(flatten)]
+    pub index: IndexArgs,
 }
 
 /// An index and scan's options and paths.

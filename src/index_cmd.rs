@@ -3,10 +3,10 @@
 
 use std::process::ExitCode;
 
-use doublet::index::{self, Index, Stats};
+use doublet::index::{self, Index, Stats, Store};
 use doublet::source::{self, Input, Severity};
 
-use crate::cli::{IndexArgs, IndexCommand};
+use crate::cli::{AddArgs, IndexCommand};
 use crate::{fail, finish_stdout, params_and_filter, thread_pool};
 
 pub fn run(command: IndexCommand) -> ExitCode {
@@ -48,7 +48,8 @@ pub fn run(command: IndexCommand) -> ExitCode {
     }
 }
 
-fn add(args: &IndexArgs) -> ExitCode {
+fn add(add: &AddArgs) -> ExitCode {
+    let args = &add.index;
     let scan = &args.scan;
     let (params, filter) = match params_and_filter(scan) {
         Ok(pf) => pf,
@@ -61,7 +62,8 @@ fn add(args: &IndexArgs) -> ExitCode {
     let inputs: Vec<Input> = scan.paths.iter().map(|p| Input::parse(p)).collect();
     let outcome = pool.install(|| {
         let found = source::discover_filtered(&inputs, &filter);
-        index::add(&args.dir.index, found.sources, &params).map(|mut added| {
+        let what = Store { anchors: !add.no_passages };
+        index::add(&args.dir.index, found.sources, &params, what).map(|mut added| {
             let mut diagnostics = found.diagnostics;
             diagnostics.append(&mut added.diagnostics);
             added.diagnostics = diagnostics;

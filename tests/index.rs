@@ -568,3 +568,35 @@ fn exact_copies_in_changed_record_and_compressed_files_keep_their_place() {
     assert_eq!(copies_in(&stale, "a.jsonl"), record);
     assert_eq!(copies_in(&stale, "b.txt.gz"), compressed);
 }
+
+#[test]
+fn an_index_without_passage_anchors_is_smaller_and_says_what_a_check_misses() {
+    let water = format!(
+        "Reporters spent the winter reading the archive of the regional water authority. {SHARED} \
+         Nobody at the authority would say who had signed the last inspection report."
+    );
+    let hearing = format!(
+        "At the hearing the families of the victims asked why the warnings had been ignored for so long. \
+         {SHARED} The minister promised a new law before the summer recess."
+    );
+    let sizes: Vec<(u64, u64)> = [false, true]
+        .into_iter()
+        .map(|without| {
+            let d = Dir::new();
+            d.create("water.txt", &[&water]);
+            d.create("hearing.txt", &[&hearing]);
+            let add: &[&str] = if without { &["--no-passages"] } else { &[] };
+            let out = d.run(&[&["index", "add", "--index", "ix"], add, &["water.txt"]].concat());
+            assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+            let stats = d.stats();
+            assert_eq!(stat(&stats, "segments without anchors"), u64::from(without));
+            let out = d.run(&["check", "--index", "ix", "--format", "json", "hearing.txt"]);
+            let note = stderr(&out).contains("1 of 1 segments hold no passage anchors (added with --no-passages");
+            assert_eq!(note, without, "{}", stderr(&out));
+            assert_eq!(findings(&out).len(), usize::from(!without), "{}", stderr(&out));
+            (stat(&stats, "anchor entries"), stat(&stats, "bytes on disk"))
+        })
+        .collect();
+    assert!(sizes[0].0 > 0 && sizes[1].0 == 0, "{sizes:?}");
+    assert!(sizes[1].1 < sizes[0].1, "{sizes:?}");
+}

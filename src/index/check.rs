@@ -240,8 +240,9 @@ pub fn check(
         diagnostics.push(Diagnostic::note(
             index.dir.display().to_string(),
             format!(
-                "{without} of {} segments were written by an earlier doublet and hold no passage anchors: \
-                 containment and passages are not searched in their files (index them again to search them)",
+                "{without} of {} segments hold no passage anchors (added with --no-passages, or by an earlier \
+                 doublet): containment and passages are searched in their files only when they are read \
+                 again for another candidate",
                 index.segments.len()
             ),
         ));

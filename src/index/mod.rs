@@ -169,6 +169,20 @@ fn compare(dir: &Path, index: &Map<String, Value>, run: &Map<String, Value>) -> 
     Ok(())
 }
 
+/// What an `add` stores beyond what every check needs.
+#[derive(Clone, Copy, Debug)]
+pub struct Store {
+    /// Passage anchors, so that a check finds containment and shared
+    /// passages in these files (`index add --no-passages` leaves them out).
+    pub anchors: bool,
+}
+
+impl Default for Store {
+    fn default() -> Self {
+        Store { anchors: true }
+    }
+}
+
 /// What an `add` did.
 #[derive(Debug, Default)]
 pub struct Added {
@@ -183,8 +197,8 @@ pub struct Added {
 /// Adds `sources` to the index in `dir` (made when missing) as one new
 /// segment. Errors that stop the whole add (a bad index, other parameters,
 /// another writer) are `Err`; inputs that cannot be indexed are diagnostics.
-pub fn add(dir: &Path, sources: Vec<Source>, params: &Params) -> Result<Added, String> {
-    add_with(dir, params, |indexed| {
+pub fn add(dir: &Path, sources: Vec<Source>, params: &Params, store: Store) -> Result<Added, String> {
+    add_with(dir, params, store, |indexed| {
         let mut diagnostics = Vec::new();
         // An index reads its files again: only regular files can be in it.
         let (sources, unreadable): (Vec<Source>, Vec<Source>) =
@@ -206,8 +220,8 @@ pub fn add(dir: &Path, sources: Vec<Source>, params: &Params) -> Result<Added, S
 
 /// Adds files already read into records (by [`scan::records`], or made up
 /// by a benchmark) as one new segment; paths already indexed are left out.
-pub fn add_records(dir: &Path, records: Vec<FileRecord>, params: &Params) -> Result<Added, String> {
-    add_with(dir, params, |indexed| {
+pub fn add_records(dir: &Path, records: Vec<FileRecord>, params: &Params, store: Store) -> Result<Added, String> {
+    add_with(dir, params, store, |indexed| {
         let (records, known): (Vec<FileRecord>, Vec<FileRecord>) =
             records.into_iter().partition(|r| !indexed.contains(&r.name));
         let notes = known.iter().map(|r| Diagnostic::note(&r.name, "already in the index, not added again")).collect();
@@ -220,6 +234,7 @@ pub fn add_records(dir: &Path, records: Vec<FileRecord>, params: &Params) -> Res
 fn add_with(
     dir: &Path,
     params: &Params,
+    store: Store,
     read: impl FnOnce(&HashSet<String>) -> (Vec<FileRecord>, Vec<Diagnostic>),
 ) -> Result<Added, String> {
     if params.method != Method::Minhash {
@@ -254,6 +269,9 @@ fn add_with(
     }
     let banding = params.banding();
     let mut builder = Builder::new(banding.bands, params.num_perm);
+    if !store.anchors {
+        builder.without_anchors();
+    }
     for r in records {
         builder.push_record(r);
     }

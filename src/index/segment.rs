@@ -127,6 +127,8 @@ pub struct Builder<'a> {
     /// Merged segments that hold no anchors: the new segment then holds
     /// none either (a check must not take their files' silence for absence).
     anchorless: usize,
+    /// No anchors at all: [`Builder::without_anchors`].
+    no_anchors: bool,
 }
 
 impl<'a> Builder<'a> {
@@ -142,6 +144,7 @@ impl<'a> Builder<'a> {
             anchor_ends: Vec::new(),
             merged: Vec::new(),
             anchorless: 0,
+            no_anchors: false,
         }
     }
 
@@ -153,6 +156,11 @@ impl<'a> Builder<'a> {
         self.files.len()
     }
 
+    /// Leaves out every passage anchor (`index add --no-passages`).
+    pub fn without_anchors(&mut self) {
+        self.no_anchors = true;
+    }
+
     /// Segments merged in that hold no passage anchors; when there are any,
     /// the segment written holds none.
     pub fn anchorless(&self) -> usize {
@@ -162,7 +170,7 @@ impl<'a> Builder<'a> {
     /// Adds one file made by [`crate::scan::records`].
     pub fn push_record(&mut self, r: FileRecord) {
         let file = self.files.len() as u32;
-        for i in 0..r.items.len() {
+        for i in (0..r.items.len()).filter(|_| !self.no_anchors) {
             let anchors = r.item_anchors(i);
             if !anchors.is_empty() {
                 self.anchors.extend_from_slice(anchors);
@@ -177,6 +185,9 @@ impl<'a> Builder<'a> {
 
     /// Adds everything of another segment (for compaction).
     pub fn push_segment(&mut self, s: &'a Segment) {
+        // Read from end to end, the anchor table too.
+        #[cfg(unix)]
+        let _ = s.map.advise_range(memmap2::Advice::Sequential, s.anchors_at, s.anchor_entries * ANCHOR_BYTES);
         let base = self.files.len() as u32;
         self.merged.push((s, self.items.len() as u32));
         self.anchorless += usize::from(!s.has_anchors());
@@ -225,7 +236,7 @@ impl<'a> Builder<'a> {
         header[32..40].copy_from_slice(&(self.items.len() as u64).to_le_bytes());
         header[40..48].copy_from_slice(&(paths_len as u64).to_le_bytes());
         header[48..52].copy_from_slice(&(BLOCK as u32).to_le_bytes());
-        let window = if self.anchorless > 0 { 0 } else { crate::passages::WINDOW as u32 };
+        let window = if self.anchors_left_out() { 0 } else { crate::passages::WINDOW as u32 };
         header[52..56].copy_from_slice(&window.to_le_bytes());
         // The anchor table is merged as it is written: counted first.
         let own = self.own_anchors(item_bits);
@@ -310,9 +321,17 @@ impl<'a> Builder<'a> {
 }
 
 impl Builder<'_> {
+    /// Whether the segment written holds no anchors.
+    fn anchors_left_out(&self) -> bool {
+        self.no_anchors || self.anchorless > 0
+    }
+
     /// The records' anchors as entries of the anchor table (hash over
     /// item), sorted.
     fn own_anchors(&self, item_bits: u32) -> Vec<u64> {
+        if self.anchors_left_out() {
+            return Vec::new();
+        }
         let mask = (1u64 << item_bits) - 1;
         let mut own = Vec::with_capacity(self.anchors.len());
         let mut start = 0;
@@ -329,7 +348,7 @@ impl Builder<'_> {
     /// dropped), each hash's items ascending, or one common entry when more
     /// than [`MAX_ANCHOR_PARAGRAPHS`] hold it (or a merged segment says so).
     fn anchor_table(&self, item_bits: u32, own: &[u64], mut emit: impl FnMut(u64) -> io::Result<()>) -> io::Result<()> {
-        if self.anchorless > 0 {
+        if self.anchors_left_out() {
             return Ok(());
         }
         let mask = (1u64 << item_bits) - 1;
@@ -610,6 +629,10 @@ impl Segment {
             checked: (0..blocks.div_ceil(64)).map(|_| AtomicU64::new(0)).collect(),
             damage: OnceLock::new(),
         };
+        // A check reads a few entries of the anchor table in scattered
+        // places: reading ahead around each would read most of it from disk.
+        #[cfg(unix)]
+        let _ = segment.map.advise_range(memmap2::Advice::Random, anchors_at, anchor_entries * ANCHOR_BYTES);
         if version == 1 {
             // Checked whole above.
             segment.checked.iter().for_each(|w| w.store(u64::MAX, Relaxed));
