@@ -75,9 +75,9 @@ fn main() {
 
     println!();
     println!(
-        "| index items | segments | bytes on disk | bytes per item | open (s) | check 1 MB (s) | of it, scan (s) | again (s) | findings |"
+        "| index items | anchors | segments | bytes on disk | bytes per item | open (s) | check 1 MB (s) | of it, scan (s) | again (s) | findings |"
     );
-    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     let mut items = added.items;
     let mut filler = 0u64;
     for &size in &sizes {
@@ -126,8 +126,9 @@ fn row(dir: &Path, batch: &Path, params: &Params) {
     assert_eq!(again.findings.len(), result.findings.len());
     let stats = Stats::of(&index);
     println!(
-        "| {} | {} | {:.1} MB | {:.0} | {open:.3} | {check:.3} | {scan:.3} | {second:.3} | {} |",
+        "| {} | {} | {} | {:.1} MB | {:.0} | {open:.3} | {check:.3} | {scan:.3} | {second:.3} | {} |",
         stats.items,
+        if stats.anchors > 0 { "yes" } else { "no" },
         stats.segments,
         stats.bytes as f64 / 1e6,
         stats.bytes as f64 / stats.items.max(1) as f64,

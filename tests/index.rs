@@ -435,6 +435,22 @@ const TICKETS: &str =
 const SHARED: &str =
     "The commission found that the dam had been inspected only twice in the eleven years before it failed.";
 
+/// A paragraph holding [`SHARED`].
+fn water() -> String {
+    format!(
+        "Reporters spent the winter reading the archive of the regional water authority. {SHARED} \
+         Nobody at the authority would say who had signed the last inspection report."
+    )
+}
+
+/// Another paragraph holding [`SHARED`], otherwise different.
+fn hearing() -> String {
+    format!(
+        "At the hearing the families of the victims asked why the warnings had been ignored for so long. \
+         {SHARED} The minister promised a new law before the summer recess."
+    )
+}
+
 /// An index of an article that quotes [`NOTICE`], a notice ([`TICKETS`]),
 /// a paragraph holding [`SHARED`], and a file of neither. Each quotation is
 /// a small part of the longer paragraph: their sketches are far apart, so
@@ -448,10 +464,7 @@ fn quoting_archive() -> Dir {
     );
     d.create("article.txt", &[&article]);
     d.create("tickets.txt", &["Opening hours", TICKETS]);
-    let water = format!(
-        "Reporters spent the winter reading the archive of the regional water authority. {SHARED} \
-         Nobody at the authority would say who had signed the last inspection report."
-    );
+    let water = water();
     d.create("water.txt", &[&water]);
     d.create("other.txt", &[P1, P2, P3]);
     d.add(&["article.txt", "tickets.txt"]);
@@ -462,10 +475,7 @@ fn quoting_archive() -> Dir {
 #[test]
 fn check_finds_quotations_of_and_in_indexed_files_as_a_scan_does() {
     let d = quoting_archive();
-    let hearing = format!(
-        "At the hearing the families of the victims asked why the warnings had been ignored for so long. \
-         {SHARED} The minister promised a new law before the summer recess."
-    );
+    let hearing = hearing();
     let guide = format!(
         "The museum reopened in May after two years of work on the roof, the lifts and the old reading room. \
          {TICKETS} Guided tours start at ten and at two, and the cafe on the first floor stays open until six."
@@ -571,14 +581,8 @@ fn exact_copies_in_changed_record_and_compressed_files_keep_their_place() {
 
 #[test]
 fn an_index_without_passage_anchors_is_smaller_and_says_what_a_check_misses() {
-    let water = format!(
-        "Reporters spent the winter reading the archive of the regional water authority. {SHARED} \
-         Nobody at the authority would say who had signed the last inspection report."
-    );
-    let hearing = format!(
-        "At the hearing the families of the victims asked why the warnings had been ignored for so long. \
-         {SHARED} The minister promised a new law before the summer recess."
-    );
+    let water = water();
+    let hearing = hearing();
     let sizes: Vec<(u64, u64)> = [false, true]
         .into_iter()
         .map(|without| {
