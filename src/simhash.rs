@@ -41,15 +41,29 @@ fn mask(lo: u32, hi: u32) -> u64 {
     }
 }
 
+/// The permuted tables for a maximum distance `d`: for every choice of two of
+/// the `d + 2` pieces, the mask of their bits. Two fingerprints within `d`
+/// agree under at least one of them.
+pub fn table_masks(d: u32) -> Vec<u64> {
+    let ps = pieces(d);
+    (0..ps.len())
+        .flat_map(|a| (a + 1..ps.len()).map(move |b| (a, b)))
+        .map(|(a, b)| mask(ps[a].0, ps[a].1) | mask(ps[b].0, ps[b].1))
+        .collect()
+}
+
+/// A fingerprint's key in the table of `mask`, in 32 bits: equal for
+/// fingerprints that agree under the mask (others collide by chance, one
+/// in four billion, and the distance check drops them).
+pub fn table_key(fingerprint: u64, mask: u64) -> u32 {
+    (crate::minhash::mix(fingerprint & mask) >> 32) as u32
+}
+
 /// All pairs `(i, j)`, `i < j`, of `fingerprints` within Hamming distance
 /// `max_distance`. Sorted, without repeats.
 pub fn candidate_pairs(fingerprints: &[u64], max_distance: u32) -> Vec<(u32, u32)> {
     assert!(max_distance <= 30, "Hamming distance {max_distance} is too large for permuted tables");
-    let ps = pieces(max_distance);
-    let tables: Vec<u64> = (0..ps.len())
-        .flat_map(|a| (a + 1..ps.len()).map(move |b| (a, b)))
-        .map(|(a, b)| mask(ps[a].0, ps[a].1) | mask(ps[b].0, ps[b].1))
-        .collect();
+    let tables = table_masks(max_distance);
     let mut pairs: Vec<(u32, u32)> = tables
         .par_iter()
         .flat_map_iter(|&m| {
@@ -107,6 +121,9 @@ mod tests {
                 for j in i + 1..fps.len() {
                     if (fps[i] ^ fps[j]).count_ones() <= d {
                         want.push((i as u32, j as u32));
+                        // An index finds them by one table's key.
+                        let masks = table_masks(d);
+                        prop_assert!(masks.iter().any(|&m| table_key(fps[i], m) == table_key(fps[j], m)));
                     }
                 }
             }

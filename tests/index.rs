@@ -604,3 +604,34 @@ fn an_index_without_passage_anchors_is_smaller_and_says_what_a_check_misses() {
     assert!(sizes[0].0 > 0 && sizes[1].0 == 0, "{sizes:?}");
     assert!(sizes[1].1 < sizes[0].1, "{sizes:?}");
 }
+
+#[test]
+fn a_simhash_index_finds_what_a_simhash_scan_finds() {
+    let d = Dir::new();
+    let long = [P1, P2, P3, P4].join(" ");
+    d.create("a.txt", &[P7, &long]);
+    d.create("b.txt", &[P5, P6]);
+    let out = d.run(&["index", "add", "--index", "ix", "--method", "simhash", "a.txt", "b.txt"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // A near copy of the long paragraph (one word changed) and an exact copy.
+    d.create("batch.txt", &[&long.replace("Volunteers", "Students"), P6]);
+    let out = d.run(&["check", "--index", "ix", "--method", "simhash", "--format", "json", "batch.txt"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let found = findings(&out);
+    let kinds: Vec<&str> = found.iter().map(|f| f.0.as_str()).collect();
+    assert_eq!(kinds, ["near", "exact"], "{found:?}");
+    assert_eq!(found[0].1.iter().map(|c| c.0.as_str()).collect::<Vec<_>>(), ["batch.txt", "a.txt"]);
+    let scan = d.run(&["scan", "--method", "simhash", "--format", "json", "batch.txt", "a.txt", "b.txt"]);
+    let involving: Vec<_> = findings(&scan).into_iter().filter(|f| f.1.iter().any(|c| c.0 == "batch.txt")).collect();
+    assert_eq!(involving, found);
+    // The method is pinned, and so is the distance.
+    let out = d.run(&["check", "--index", "ix", "batch.txt"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains(r#"built with method "simhash", this run has method "minhash""#), "{}", stderr(&out));
+    let out = d.run(&["check", "--index", "ix", "--method", "simhash", "--simhash-distance", "4", "batch.txt"]);
+    assert!(
+        stderr(&out).contains("built with simhash-distance 8, this run has simhash-distance 4"),
+        "{}",
+        stderr(&out)
+    );
+}

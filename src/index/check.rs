@@ -30,7 +30,7 @@ use super::segment::{FileEntry, Holder, MAX_ANCHOR_PARAGRAPHS};
 use super::Index;
 use crate::minhash;
 use crate::passages;
-use crate::scan::{self, FileInfo, FileRecord, Finding, Kind, Observer, Occurrence, Params, ScanResult};
+use crate::scan::{self, FileInfo, FileRecord, Finding, Kind, Method, Observer, Occurrence, Params, ScanResult};
 use crate::source::{self, io_message, Diagnostic, Origin, Source};
 
 /// An indexed item with the batch item whose exact key it shares:
@@ -49,8 +49,18 @@ type IndexedFile = (usize, u32);
 /// pages in order and none twice.
 fn lookup(index: &Index, batch: &[FileRecord], params: &Params) -> (Vec<IndexedFile>, Vec<ExactHit>) {
     let least = params.ocr_floor() - scan::SKETCH_MARGIN;
-    let k = params.num_perm;
-    let bands = params.banding().bands;
+    // Band keys per item (LSH bands, or SimHash tables) and sketch bytes.
+    let (bands, k) = params.index_shape();
+    // A band hit is a candidate when a scan would compare the two: their
+    // MinHash estimate is not far below what verification accepts, or their
+    // SimHash fingerprints are within the distance.
+    let close = |a: &[u8], b: &[u8]| match params.method {
+        Method::Minhash => minhash::estimate(a, b) >= least,
+        Method::Simhash => {
+            let fp = |s: &[u8]| u64::from_le_bytes(s.try_into().unwrap_or([0; 8]));
+            (fp(a) ^ fp(b)).count_ones() <= params.simhash_distance
+        }
+    };
     // Every batch item as (file, item), numbered in that order.
     let items: Vec<(usize, usize)> =
         batch.iter().enumerate().flat_map(|(fi, r)| (0..r.items.len()).map(move |ii| (fi, ii))).collect();
@@ -89,7 +99,7 @@ fn lookup(index: &Index, batch: &[FileRecord], params: &Params) -> (Vec<IndexedF
                     let (fi, ii) = items[n as usize];
                     let file = (si, seg.item_file(id as usize));
                     let sketch = &batch[fi].sketches[ii * k..(ii + 1) * k];
-                    if !files.contains(&file) && minhash::estimate(sketch, seg.sketch(id as usize)) >= least {
+                    if !files.contains(&file) && close(sketch, seg.sketch(id as usize)) {
                         files.push(file);
                     }
                 });

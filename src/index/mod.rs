@@ -57,6 +57,9 @@ pub fn pinned(p: &Params) -> Map<String, Value> {
     let mut m = Map::new();
     m.insert("normalization".into(), json!(normalize::VERSION));
     m.insert("method".into(), json!(p.method));
+    if p.method == Method::Simhash {
+        m.insert("simhash-distance".into(), json!(p.simhash_distance));
+    }
     m.insert("threshold".into(), json!(p.threshold));
     m.insert("strict".into(), json!(!p.ocr));
     m.insert("ngram".into(), json!(p.ngram));
@@ -237,9 +240,6 @@ fn add_with(
     store: Store,
     read: impl FnOnce(&HashSet<String>) -> (Vec<FileRecord>, Vec<Diagnostic>),
 ) -> Result<Added, String> {
-    if params.method != Method::Minhash {
-        return Err("an index supports --method minhash only".into());
-    }
     prepare_dir(dir)?;
     let _lock = WriterLock::take(dir)?;
     let mut manifest = match store::read_manifest(dir)? {
@@ -267,8 +267,8 @@ fn add_with(
     if records.is_empty() {
         return Ok(out);
     }
-    let banding = params.banding();
-    let mut builder = Builder::new(banding.bands, params.num_perm);
+    let (tables, slots) = params.index_shape();
+    let mut builder = Builder::new(tables, slots);
     if !store.anchors {
         builder.without_anchors();
     }

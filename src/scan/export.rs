@@ -21,7 +21,7 @@ use xxhash_rust::xxh3::xxh3_64;
 
 use super::analyze::analyze;
 use super::locate::{paragraphs_content, record_inside, SNIPPET_WIDTH};
-use super::{snippet, Params};
+use super::{snippet, Method, Params};
 use crate::boilerplate::Patterns;
 use crate::input::Inside;
 use crate::location;
@@ -29,6 +29,7 @@ use crate::lsh;
 use crate::minhash::OnePermutation;
 use crate::passages;
 use crate::shingle::Shingler;
+use crate::simhash;
 use crate::source::{self, Diagnostic, Source};
 
 /// One matchable item of a file and where it stands.
@@ -134,8 +135,10 @@ fn record(src: Source, params: &Params, patterns: &Patterns) -> (Option<FileReco
     let k = params.num_perm;
     let oph = OnePermutation::new(k, params.seed);
     let mut short = vec![0u16; k];
-    let mut band_keys = Vec::with_capacity(a.items.len() * banding.bands);
-    let mut sketches = Vec::with_capacity(a.items.len() * k);
+    let (tables, slots) = params.index_shape();
+    let masks = simhash::table_masks(params.simhash_distance);
+    let mut band_keys = Vec::with_capacity(a.items.len() * tables);
+    let mut sketches = Vec::with_capacity(a.items.len() * slots);
     let mut items = Vec::with_capacity(a.items.len());
     let mut snippets = Vec::with_capacity(a.items.len());
     let (mut shingler, mut hashes, mut keys, mut own) = (Shingler::default(), Vec::new(), Vec::new(), Vec::new());
@@ -144,7 +147,6 @@ fn record(src: Source, params: &Params, patterns: &Patterns) -> (Option<FileReco
     for (i, it) in a.items.iter().enumerate() {
         hashes.clear();
         shingler.hashes(a.texts.get(i), params.ngram, params.seed, &mut hashes);
-        super::sketch_16_of(&oph, &hashes, &mut full, &mut short);
         if it.first == it.last {
             own.clear();
             passages::anchors(&hashes, &mut keys, &mut own);
@@ -153,10 +155,21 @@ fn record(src: Source, params: &Params, patterns: &Patterns) -> (Option<FileReco
             anchors.extend_from_slice(&own);
         }
         anchor_ends.push(anchors.len());
-        sketches.extend(short.iter().map(|&v| v as u8));
-        for b in 0..banding.bands {
-            let slots = &short[b * banding.rows..(b + 1) * banding.rows];
-            band_keys.push(lsh::band_hash(slots, b as u64) as u32);
+        match params.method {
+            Method::Minhash => {
+                super::sketch_16_of(&oph, &hashes, &mut full, &mut short);
+                sketches.extend(short.iter().map(|&v| v as u8));
+                for b in 0..banding.bands {
+                    let slots = &short[b * banding.rows..(b + 1) * banding.rows];
+                    band_keys.push(lsh::band_hash(slots, b as u64) as u32);
+                }
+            }
+            // The fingerprint a scan makes, and its key in every table.
+            Method::Simhash => {
+                let fp = simhash::fingerprint(&shingler.set(a.texts.get(i), params.ngram, params.seed));
+                sketches.extend_from_slice(&fp.to_le_bytes());
+                band_keys.extend(masks.iter().map(|&m| simhash::table_key(fp, m)));
+            }
         }
         let (first, last) = (it.first as usize, it.last as usize);
         let (start, end) = (a.spans[first].start, a.spans[last].end);

@@ -159,6 +159,16 @@ impl Default for Params {
 impl Params {
     /// The banding in force: the explicit one or the one chosen for recall
     /// halfway between the OCR floor and the threshold.
+    /// What an index keeps per item: band keys (one per LSH band, or per
+    /// SimHash table) and sketch bytes (the MinHash slots cut to 8 bits, or
+    /// the 8 bytes of the SimHash fingerprint).
+    pub fn index_shape(&self) -> (usize, usize) {
+        match self.method {
+            Method::Minhash => (self.banding().bands, self.num_perm),
+            Method::Simhash => (simhash::table_masks(self.simhash_distance).len(), 8),
+        }
+    }
+
     pub fn banding(&self) -> Banding {
         let aim = (self.ocr_floor() + self.threshold) / 2.0;
         self.banding.unwrap_or_else(|| Banding::for_threshold(self.num_perm, aim, lsh::TARGET_RECALL))
