@@ -352,21 +352,13 @@ impl Builder<'_> {
             return Ok(());
         }
         let mask = (1u64 << item_bits) - 1;
+        let mut holders: Vec<Holder> = Vec::new();
         if self.merged.is_empty() {
             // An add: the records' entries alone, sorted already.
             for run in own.chunk_by(|a, b| a & !mask == b & !mask) {
-                // One item may come twice: two of its hashes alike in the
-                // bits kept.
-                let mut last = None;
-                let distinct = run.iter().filter(|&&k| last.replace(k) != Some(k)).count();
-                if distinct > MAX_ANCHOR_PARAGRAPHS as usize {
-                    emit(run[0] | mask)?;
-                } else {
-                    let mut last = None;
-                    for &k in run.iter().filter(|&&k| last.replace(k) != Some(k)) {
-                        emit(k)?;
-                    }
-                }
+                holders.clear();
+                holders.extend(run.iter().map(|&k| Holder::Item((k & mask) as u32)));
+                emit_group(run[0] & !mask, mask, &mut holders, &mut emit)?;
             }
             return Ok(());
         }
@@ -386,7 +378,6 @@ impl Builder<'_> {
             })));
         }
         let mut heads: Vec<Option<(u64, Holder)>> = sources.iter_mut().map(|s| s.next()).collect();
-        let mut holders: Vec<Holder> = Vec::new();
         while let Some(hash) = heads.iter().flatten().map(|&(h, _)| h).min() {
             holders.clear();
             for (head, source) in heads.iter_mut().zip(sources.iter_mut()) {
@@ -398,22 +389,34 @@ impl Builder<'_> {
                     *head = source.next();
                 }
             }
-            // One item may come twice: two of its hashes alike in the bits
-            // kept.
-            holders.sort_unstable();
-            holders.dedup();
-            if holders.len() > MAX_ANCHOR_PARAGRAPHS as usize || holders.contains(&Holder::Common) {
-                emit(hash | mask)?;
-            } else {
-                for &holder in &holders {
-                    if let Holder::Item(i) = holder {
-                        emit(hash | u64::from(i))?;
-                    }
-                }
-            }
+            emit_group(hash, mask, &mut holders, &mut emit)?;
         }
         Ok(())
     }
+}
+
+/// Emits the anchor table's entries for one hash (its low bits, `mask`,
+/// zero) held by `holders`: one per item, ascending, or one common entry
+/// when more than [`MAX_ANCHOR_PARAGRAPHS`] items hold it or a merged
+/// segment says it is common.
+fn emit_group(
+    hash: u64,
+    mask: u64,
+    holders: &mut Vec<Holder>,
+    emit: &mut impl FnMut(u64) -> io::Result<()>,
+) -> io::Result<()> {
+    // One item may come twice: two of its hashes alike in the bits kept.
+    holders.sort_unstable();
+    holders.dedup();
+    if holders.len() > MAX_ANCHOR_PARAGRAPHS as usize || holders.contains(&Holder::Common) {
+        return emit(hash | mask);
+    }
+    for &holder in holders.iter() {
+        if let Holder::Item(i) = holder {
+            emit(hash | u64::from(i))?;
+        }
+    }
+    Ok(())
 }
 
 /// What is known of a place, bit by bit.
@@ -848,21 +851,16 @@ impl Segment {
             return;
         }
         let low = (1u64 << self.anchor_bits) - 1;
-        let key_at = |e: usize| (self.anchor_entry(e).0 as u128) << 64;
-        let mut from = 0;
-        for &(h, tag) in anchors {
-            let hash = h & !low;
-            let mut e = lower_bound(from, self.anchor_entries, &key_at, (hash as u128) << 64);
-            from = e;
-            while e < self.anchor_entries {
-                let (k, holder) = self.anchor_entry(e);
-                if k != hash {
-                    break;
-                }
-                found(tag, holder);
-                e += 1;
-            }
-        }
+        // The holder travels as the item's number, u32::MAX for common (no
+        // item has that number: it is the all-ones mark at 32 bits).
+        let entry = |e: usize| {
+            let (hash, holder) = self.anchor_entry(e);
+            ((hash as u128) << 64, if let Holder::Item(i) = holder { i } else { u32::MAX })
+        };
+        let keys = anchors.iter().map(|&(h, tag)| (((h & !low) as u128) << 64, tag));
+        walk(self.anchor_entries, entry, keys, |tag, i| {
+            found(tag, if i == u32::MAX { Holder::Common } else { Holder::Item(i) })
+        });
     }
 }
 

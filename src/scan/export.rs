@@ -143,7 +143,7 @@ fn record(src: Source, params: &Params, patterns: &Patterns) -> (Option<FileReco
     let mut snippets = Vec::with_capacity(a.items.len());
     let (mut shingler, mut hashes, mut keys, mut own) = (Shingler::default(), Vec::new(), Vec::new(), Vec::new());
     let (mut anchors, mut anchor_ends) = (Vec::new(), Vec::with_capacity(a.items.len()));
-    let mut full = Vec::new();
+    let (mut full, mut set) = (Vec::new(), Vec::new());
     for (i, it) in a.items.iter().enumerate() {
         hashes.clear();
         shingler.hashes(a.texts.get(i), params.ngram, params.seed, &mut hashes);
@@ -166,7 +166,12 @@ fn record(src: Source, params: &Params, patterns: &Patterns) -> (Option<FileReco
             }
             // The fingerprint a scan makes, and its key in every table.
             Method::Simhash => {
-                let fp = simhash::fingerprint(&shingler.set(a.texts.get(i), params.ngram, params.seed));
+                // Over the shingle set, as a scan's: the hashes made above, once each.
+                set.clear();
+                set.extend_from_slice(&hashes);
+                set.sort_unstable();
+                set.dedup();
+                let fp = simhash::fingerprint(&set);
                 sketches.extend_from_slice(&fp.to_le_bytes());
                 band_keys.extend(masks.iter().map(|&m| simhash::table_key(fp, m)));
             }
