@@ -15,6 +15,12 @@ extra jars):
    sketch estimate a scan filters its candidates with. Exact Jaccard and the
    OCR-noise test need the normalized texts; `doublet blocks` does them on the
    kept pairs only, with scan's own code.
+
+   Tables of `doublet sketch --method simhash` hold a 64-bit fingerprint per
+   exact group instead, and one "band" per permuted table (its hash is the
+   fingerprint's bits under the table's mask): every pair of a bucket is a
+   candidate, as in simhash.rs, and kept when the two fingerprints are within
+   `simhash_distance` bits.
 3. Connected components of the kept pairs by iterative min-label propagation
    (with a shortcut step: a label takes its own label's label), each round
    checkpointed, until no label changes.
@@ -60,8 +66,8 @@ def read_settings(spark, sketch):
     settings = json.loads(text)
     if settings.get("format") != FORMAT:
         sys.exit(f"{sketch}/settings.json: table format {settings.get('format')}, this job reads {FORMAT}")
-    if settings.get("method") != "minhash":
-        sys.exit(f"{sketch}/settings.json: method {settings.get('method')}, this job needs minhash")
+    if settings.get("method") not in ("minhash", "simhash"):
+        sys.exit(f"{sketch}/settings.json: method {settings.get('method')}, this job knows minhash and simhash")
     return text, settings
 
 
@@ -81,6 +87,23 @@ def candidate_pairs(bands, window):
     )
     right = ranked.select("band", "band_hash", "rank", F.col("exact_group").alias("b"))
     return left.join(right, ["band", "band_hash", "rank"]).select("a", "b").distinct()
+
+
+def all_pairs(bands):
+    """Pairs (a, b), a < b, of exact groups sharing a bucket: every pair, as simhash.rs makes them."""
+    left = bands.select("band", "band_hash", F.col("exact_group").alias("a"))
+    right = bands.select("band", "band_hash", F.col("exact_group").alias("b"))
+    return left.join(right, ["band", "band_hash"]).where("a < b").select("a", "b").distinct()
+
+
+def within_distance(pairs, paragraphs, distance):
+    """The pairs whose fingerprints differ in at most `distance` bits."""
+    fingerprints = paragraphs.where("representative").select("exact_group", "fingerprint")
+    fa = fingerprints.withColumnRenamed("exact_group", "a").withColumnRenamed("fingerprint", "fa")
+    fb = fingerprints.withColumnRenamed("exact_group", "b").withColumnRenamed("fingerprint", "fb")
+    return (
+        pairs.join(fa, "a").join(fb, "b").where(F.expr("bit_count(fa ^ fb)") <= distance).select("a", "b")
+    )
 
 
 def verified(pairs, paragraphs, min_equal):
@@ -142,21 +165,27 @@ def main(argv):
     paragraphs = spark.read.parquet(f"{args.sketch}/paragraphs")
     bands = spark.read.parquet(f"{args.sketch}/bands")
 
-    step = args.bands_per_pass or settings["bands"]
+    simhash = settings["method"] == "simhash"
+    n_bands = settings["tables"] if simhash else settings["bands"]
+    step = args.bands_per_pass or n_bands
     passes = []
-    for lo in range(0, settings["bands"], step):
+    for lo in range(0, n_bands, step):
         part = bands.where((F.col("band") >= lo) & (F.col("band") < lo + step))
-        passes.append(candidate_pairs(part, settings["bucket_all_pairs"]).localCheckpoint())
+        pairs = all_pairs(part) if simhash else candidate_pairs(part, settings["bucket_all_pairs"])
+        passes.append(pairs.localCheckpoint())
     pairs = passes[0]
     for p in passes[1:]:
         pairs = pairs.union(p)
     pairs = pairs.distinct().localCheckpoint()
     n_pairs = pairs.count()
     timed(f"candidates: {n_pairs} pairs")
-    edges = verified(pairs, paragraphs, settings["min_equal_slots"]).localCheckpoint()
+    if simhash:
+        edges = within_distance(pairs, paragraphs, settings["simhash_distance"]).localCheckpoint()
+    else:
+        edges = verified(pairs, paragraphs, settings["min_equal_slots"]).localCheckpoint()
     n_edges = edges.count()
     edges.write.mode("overwrite").parquet(f"{args.out}/edges")
-    timed(f"verified by sketch: {n_edges} pairs")
+    timed(f"verified by {'fingerprint' if simhash else 'sketch'}: {n_edges} pairs")
 
     labels, rounds = components(edges, args.max_rounds)
     items = paragraphs.select("key", "exact_group")

@@ -59,6 +59,14 @@ pub fn table_key(fingerprint: u64, mask: u64) -> u32 {
     (crate::minhash::mix(fingerprint & mask) >> 32) as u32
 }
 
+/// The table of `mask`: every fingerprint's bits under the mask with its
+/// index, sorted, so fingerprints that agree under it are neighbours.
+pub fn table(fingerprints: &[u64], mask: u64) -> Vec<(u64, u32)> {
+    let mut keyed: Vec<(u64, u32)> = fingerprints.iter().enumerate().map(|(i, &f)| (f & mask, i as u32)).collect();
+    keyed.sort_unstable();
+    keyed
+}
+
 /// All pairs `(i, j)`, `i < j`, of `fingerprints` within Hamming distance
 /// `max_distance`. Sorted, without repeats.
 pub fn candidate_pairs(fingerprints: &[u64], max_distance: u32) -> Vec<(u32, u32)> {
@@ -67,8 +75,7 @@ pub fn candidate_pairs(fingerprints: &[u64], max_distance: u32) -> Vec<(u32, u32
     let mut pairs: Vec<(u32, u32)> = tables
         .par_iter()
         .flat_map_iter(|&m| {
-            let mut keyed: Vec<(u64, u32)> = fingerprints.iter().enumerate().map(|(i, &f)| (f & m, i as u32)).collect();
-            keyed.sort_unstable();
+            let keyed = table(fingerprints, m);
             let mut out = Vec::new();
             for run in keyed.chunk_by(|a, b| a.0 == b.0) {
                 for (x, &(_, i)) in run.iter().enumerate() {

@@ -176,18 +176,25 @@ fn i32s(b: &RecordBatch, name: &str) -> Vec<i32> {
     b.column_by_name(name).unwrap().as_any().downcast_ref::<Int32Array>().unwrap().values().to_vec()
 }
 
-/// What the job computes, from the tables: bucket members in ascending exact
-/// group, each with the next 64; kept when enough sketch slots are equal.
+/// What the job computes, from the tables. MinHash: bucket members in
+/// ascending exact group, each with the next 64, kept when enough sketch
+/// slots are equal. SimHash: every pair of a bucket, kept when the
+/// fingerprints are within the distance.
 fn pairs_from_tables(sketch: &Path) -> Vec<(i64, i64)> {
     let settings: Value = serde_json::from_str(&fs::read_to_string(sketch.join("settings.json")).unwrap()).unwrap();
     let window = settings["bucket_all_pairs"].as_u64().unwrap() as usize;
     let min_equal = settings["min_equal_slots"].as_u64().unwrap() as usize;
+    let distance = settings["simhash_distance"].as_u64();
     let mut sketches: HashMap<i64, Vec<i32>> = HashMap::new();
+    let mut fingerprints: HashMap<i64, i64> = HashMap::new();
     for b in batches(&sketch.join("paragraphs")) {
         let reps = b.column_by_name("representative").unwrap().as_any().downcast_ref::<BooleanArray>().unwrap();
         let list = b.column_by_name("sketch").unwrap().as_any().downcast_ref::<ListArray>().unwrap();
+        let fps = b.column_by_name("fingerprint").unwrap().as_any().downcast_ref::<Int64Array>().unwrap();
         for (i, g) in i64s(&b, "exact_group").into_iter().enumerate() {
-            if reps.value(i) {
+            if reps.value(i) && distance.is_some() {
+                fingerprints.insert(g, fps.value(i));
+            } else if reps.value(i) {
                 let s = list.value(i);
                 sketches.insert(g, s.as_any().downcast_ref::<Int32Array>().unwrap().values().to_vec());
             }
@@ -203,11 +210,19 @@ fn pairs_from_tables(sketch: &Path) -> Vec<(i64, i64)> {
     for members in buckets.values_mut() {
         members.sort_unstable();
         for (x, &a) in members.iter().enumerate() {
-            for &b in members.iter().skip(x + 1).take(window) {
-                let equal = sketches[&a].iter().zip(&sketches[&b]).filter(|(p, q)| p == q).count();
-                if equal >= min_equal {
-                    pairs.push((a, b));
-                }
+            let next = members.iter().skip(x + 1);
+            match distance {
+                Some(d) => pairs.extend(
+                    next.filter(|&&b| u64::from((fingerprints[&a] ^ fingerprints[&b]).count_ones()) <= d)
+                        .map(|&b| (a, b)),
+                ),
+                None => pairs.extend(
+                    next.take(window)
+                        .filter(|&&b| {
+                            sketches[&a].iter().zip(&sketches[&b]).filter(|(p, q)| p == q).count() >= min_equal
+                        })
+                        .map(|&b| (a, b)),
+                ),
             }
         }
     }
@@ -262,22 +277,23 @@ fn comparable(report: &[u8]) -> Vec<Value> {
         .collect()
 }
 
-/// Every report format of `blocks --groups out` equals `scan`'s; returns the
-/// scan's JSON report.
-fn assert_blocks_equal_scan(root: &Path, out: &Path) -> Vec<Value> {
+/// Every report format of `blocks --groups out` equals `scan`'s, both run
+/// with the options `with`; returns the scan's JSON report.
+fn assert_blocks_equal_scan(root: &Path, out: &Path, with: &[&str]) -> Vec<Value> {
     let out = out.to_str().unwrap();
-    let scan = doublet(root, &["scan", "--format", "json", "docs"]);
-    let blocks = doublet(root, &["blocks", "--groups", out, "--format", "json", "docs"]);
+    let run = |args: &[&str]| doublet(root, &[args, with, &["docs"]].concat());
+    let scan = run(&["scan", "--format", "json"]);
+    let blocks = run(&["blocks", "--groups", out, "--format", "json"]);
     assert_eq!(blocks.status.code(), Some(1), "{}", stderr(&blocks));
     let report = comparable(&scan.stdout);
     assert_eq!(comparable(&blocks.stdout), report);
     for format in ["text", "csv", "sarif", "markdown", "line"] {
-        let s = doublet(root, &["scan", "--format", format, "docs"]);
-        let b = doublet(root, &["blocks", "--groups", out, "--format", format, "docs"]);
+        let s = run(&["scan", "--format", format]);
+        let b = run(&["blocks", "--groups", out, "--format", format]);
         assert_eq!(String::from_utf8_lossy(&b.stdout), String::from_utf8_lossy(&s.stdout), "{format}");
     }
     // Gates work as in a scan.
-    let gated = doublet(root, &["blocks", "--groups", out, "--max-findings", "1000", "docs"]);
+    let gated = run(&["blocks", "--groups", out, "--max-findings", "1000"]);
     assert_eq!(gated.status.code(), Some(0), "{}", stderr(&gated));
     report
 }
@@ -339,9 +355,10 @@ fn sketch_tables_have_their_schema_settings_and_parts() {
     assert_eq!(
         names(&p),
         "key,file,path,item,para_start,para_end,byte_start,byte_end,line_start,line_end,hash_hi,hash_lo,\
-         exact_group,representative,shingles,sketch"
+         exact_group,representative,shingles,sketch,fingerprint"
     );
     assert!(matches!(&p[15].1, DataType::List(f) if f.data_type() == &DataType::Int32));
+    assert_eq!(p[16].1, DataType::Int64);
     assert_eq!(names(&schema("bands")), "band,band_hash,exact_group");
 
     // Rows: one per item, keys 0..items in file order, one sketch per exact
@@ -355,6 +372,8 @@ fn sketch_tables_have_their_schema_settings_and_parts() {
     for b in &rows {
         let list = b.column_by_name("sketch").unwrap().as_any().downcast_ref::<ListArray>().unwrap();
         let reps = b.column_by_name("representative").unwrap().as_any().downcast_ref::<BooleanArray>().unwrap();
+        let fps = b.column_by_name("fingerprint").unwrap();
+        assert_eq!(fps.null_count(), b.num_rows(), "MinHash tables carry no fingerprints");
         for i in 0..b.num_rows() {
             assert_eq!(reps.value(i), list.is_valid(i));
             if list.is_valid(i) {
@@ -390,7 +409,7 @@ fn blocks_with_the_pairs_of_the_tables_equals_scan() {
     assert_eq!(doublet(tmp.path(), &["sketch", "--out", "sk", "docs"]).status.code(), Some(0));
     let out = tmp.path().join("groups");
     write_output(&tmp.path().join("sk"), &out, &pairs_from_tables(&tmp.path().join("sk")));
-    let report = assert_blocks_equal_scan(tmp.path(), &out);
+    let report = assert_blocks_equal_scan(tmp.path(), &out, &[]);
     assert_covers_every_kind(&report);
     // Without the pairs the report is not the scan's: the test can fail.
     let empty = tmp.path().join("empty");
@@ -431,9 +450,83 @@ fn blocks_refuses_what_does_not_fit() {
     // Edges that are no pairs of exact groups.
     fs::write(tmp.path().join("out/edges/part-00001.parquet"), "not parquet").unwrap();
     fails(&["blocks", "--groups", "out", "docs"], "out/edges/part-00001.parquet: ");
-    // Sketch: only MinHash has sketches.
-    fails(&["sketch", "--out", "sk2", "--method", "simhash", "docs"], "sk2: sketch tables need --method minhash");
-    assert!(!tmp.path().join("sk2").exists());
+    // Pairs of one method are not the other's.
+    fails(
+        &["blocks", "--groups", "out", "--method", "simhash", "docs"],
+        "sketched with --method \"minhash\", this run has \"simhash\"",
+    );
+}
+
+/// Reads the SimHash tables: per exact group its fingerprint (and none of
+/// the MinHash sketches), one band row per group and permuted table.
+fn assert_simhash_tables(sk: &Path) {
+    let settings: Value = serde_json::from_str(&fs::read_to_string(sk.join("settings.json")).unwrap()).unwrap();
+    assert_eq!((settings["method"].as_str(), settings["simhash_distance"].as_u64()), (Some("simhash"), Some(8)));
+    let tables = doublet::simhash::table_masks(8).len();
+    assert_eq!(settings["tables"].as_u64(), Some(tables as u64));
+    let groups = settings["groups"].as_u64().unwrap() as usize;
+    let mut fingerprinted = 0;
+    for b in batches(&sk.join("paragraphs")) {
+        let reps = b.column_by_name("representative").unwrap().as_any().downcast_ref::<BooleanArray>().unwrap();
+        let fps = b.column_by_name("fingerprint").unwrap();
+        assert_eq!(b.column_by_name("sketch").unwrap().null_count(), b.num_rows());
+        for i in 0..b.num_rows() {
+            assert_eq!(reps.value(i), fps.is_valid(i));
+            fingerprinted += usize::from(fps.is_valid(i));
+        }
+    }
+    assert_eq!(fingerprinted, groups);
+    let bands = batches(&sk.join("bands"));
+    assert_eq!(bands.iter().map(|b| b.num_rows()).sum::<usize>(), groups * tables);
+    let used: std::collections::BTreeSet<i32> = bands.iter().flat_map(|b| i32s(b, "band")).collect();
+    assert_eq!(used, (0..tables as i32).collect());
+}
+
+#[test]
+fn simhash_tables_give_the_simhash_scan_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    corpus(tmp.path());
+    let o = doublet(tmp.path(), &["sketch", "--out", "sk", "--method", "simhash", "docs"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let sk = tmp.path().join("sk");
+    assert_simhash_tables(&sk);
+    let pairs = pairs_from_tables(&sk);
+    // The bands give every pair within the distance, as a scan's tables do.
+    let mut fps = Vec::new();
+    for b in batches(&sk.join("paragraphs")) {
+        let f = b.column_by_name("fingerprint").unwrap().as_any().downcast_ref::<Int64Array>().unwrap().clone();
+        for (g, f) in i64s(&b, "exact_group").into_iter().zip(f.iter()) {
+            if let Some(f) = f {
+                fps.push((g, f as u64));
+            }
+        }
+    }
+    fps.sort_unstable();
+    assert!(fps.iter().enumerate().all(|(i, &(g, _))| g == i as i64));
+    let fps: Vec<u64> = fps.into_iter().map(|(_, f)| f).collect();
+    let scan_pairs: Vec<(i64, i64)> =
+        doublet::simhash::candidate_pairs(&fps, 8).into_iter().map(|(a, b)| (a.into(), b.into())).collect();
+    assert_eq!(pairs, scan_pairs);
+    assert!(!pairs.is_empty());
+    let out = tmp.path().join("groups");
+    write_output(&sk, &out, &pairs);
+    let report = assert_blocks_equal_scan(tmp.path(), &out, &["--method", "simhash"]);
+    let near = report.iter().filter(|v| v["type"] == "finding" && v["kind"] == "near").count();
+    assert!(near >= 1, "{report:#?}");
+    // The pairs are those within the distance, and they matter.
+    let empty = tmp.path().join("empty");
+    write_output(&sk, &empty, &[]);
+    let b = doublet(tmp.path(), &["blocks", "--groups", "empty", "--method", "simhash", "--format", "json", "docs"]);
+    assert_ne!(comparable(&b.stdout), report);
+    // Other methods or distances are refused.
+    for (args, want) in [
+        (&["--method", "minhash"][..], "sketched with --method \"simhash\", this run has \"minhash\""),
+        (&["--method", "simhash", "--simhash-distance", "3"][..], "sketched with --simhash-distance 8, this run has 3"),
+    ] {
+        let o = doublet(tmp.path(), &[&["blocks", "--groups", "groups"][..], args, &["docs"]].concat());
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(want), "{args:?}: {}", stderr(&o));
+    }
 }
 
 /// The Python that imports pyspark, with Java on PATH, or why there is none.
@@ -467,12 +560,30 @@ fn spark_job_in_local_mode_gives_the_scan_report() {
     };
     let tmp = tempfile::tempdir().unwrap();
     corpus(tmp.path());
-    assert_eq!(doublet(tmp.path(), &["sketch", "--out", "sk", "docs"]).status.code(), Some(0));
+    // MinHash, the default, then SimHash.
+    for (method, sketch, out) in [("minhash", "sk", "out"), ("simhash", "sk-simhash", "out-simhash")] {
+        let o = doublet(tmp.path(), &["sketch", "--out", sketch, "--method", method, "docs"]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        run_job(&python, tmp.path(), sketch, out);
+        let with = ["--method", method];
+        let report = assert_blocks_equal_scan(tmp.path(), &tmp.path().join(out), &with);
+        if method == "minhash" {
+            assert_covers_every_kind(&report);
+        } else {
+            assert_simhash_tables(&tmp.path().join(sketch));
+            assert!(report.iter().any(|v| v["type"] == "finding" && v["kind"] == "near"), "{report:#?}");
+        }
+    }
+}
+
+/// Runs the job on the tables in `root/sketch` into `root/out`; checks that
+/// its pairs are the tables' and its groups their components.
+fn run_job(python: &str, root: &Path, sketch: &str, out: &str) {
     let job = Path::new(env!("CARGO_MANIFEST_DIR")).join("spark/doublet_groups.py");
-    let run = std::process::Command::new(&python)
+    let run = std::process::Command::new(python)
         .arg(&job)
-        .args(["--sketch", "sk", "--out", "out", "--master", "local[2]", "--partitions", "4", "--bands-per-pass", "16"])
-        .current_dir(tmp.path())
+        .args(["--sketch", sketch, "--out", out, "--master", "local[2]", "--partitions", "4", "--bands-per-pass", "16"])
+        .current_dir(root)
         .output()
         .unwrap();
     assert!(run.status.success(), "{}", stderr(&run));
@@ -480,16 +591,16 @@ fn spark_job_in_local_mode_gives_the_scan_report() {
     eprintln!("{}", stderr(&run).lines().filter(|l| l.starts_with("doublet_groups:")).collect::<Vec<_>>().join("\n"));
     // The job's pairs are the ones the tables give.
     let edges: Vec<(i64, i64)> = {
-        let mut e: Vec<(i64, i64)> = batches(&tmp.path().join("out/edges"))
+        let mut e: Vec<(i64, i64)> = batches(&root.join(out).join("edges"))
             .iter()
             .flat_map(|b| i64s(b, "a").into_iter().zip(i64s(b, "b")))
             .collect();
         e.sort_unstable();
         e
     };
-    assert_eq!(edges, pairs_from_tables(&tmp.path().join("sk")));
+    assert_eq!(edges, pairs_from_tables(&root.join(sketch)));
     // Groups: the least exact group of each component, every member listed.
-    let groups = batches(&tmp.path().join("out/groups"));
+    let groups = batches(&root.join(out).join("groups"));
     let mut label: HashMap<i64, i64> = HashMap::new();
     for b in &groups {
         for (g, c) in i64s(b, "exact_group").into_iter().zip(i64s(b, "group")) {
@@ -500,6 +611,4 @@ fn spark_job_in_local_mode_gives_the_scan_report() {
     for (a, b) in &edges {
         assert_eq!(label[a], label[b], "edge {a}-{b} across groups");
     }
-    let report = assert_blocks_equal_scan(tmp.path(), &tmp.path().join("out"));
-    assert_covers_every_kind(&report);
 }

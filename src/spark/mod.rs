@@ -3,10 +3,12 @@
 //! cluster can make them.
 //!
 //! `doublet sketch` ([`sketch`]) runs a scan up to its exact groups and writes
-//! the items, exact groups, MinHash sketches and LSH band keys as Parquet; the
-//! PySpark job `spark/doublet_groups.py` pairs the bucket members as
-//! [`crate::lsh`] does, keeps the pairs whose sketch estimate a scan keeps,
-//! joins them into groups and writes the pairs back; `doublet blocks`
+//! the items, exact groups, MinHash sketches and LSH band keys as Parquet
+//! (with `--method simhash`, fingerprints and their keys in the permuted
+//! tables); the PySpark job `spark/doublet_groups.py` pairs the bucket
+//! members as [`crate::lsh`] does (as [`crate::simhash`] does), keeps the
+//! pairs whose sketch estimate a scan keeps (whose fingerprints are within
+//! the distance), joins them into groups and writes the pairs back; `doublet blocks`
 //! ([`groups`]) runs the scan again on the same files with those pairs in
 //! place of its own candidates. Verification, classes, blocks, passages and
 //! locations are the scan's own code, so the report is the scan's.
@@ -44,7 +46,7 @@ pub struct Settings {
 
 /// Settings whose values must agree between `sketch` and `blocks`, with the
 /// option that sets each.
-const MUST_AGREE: [(&str, &str); 12] = [
+const MUST_AGREE: [(&str, &str); 13] = [
     ("format", "(table format)"),
     ("normalization", "(normalization version)"),
     ("method", "--method"),
@@ -57,12 +59,18 @@ const MUST_AGREE: [(&str, &str); 12] = [
     ("rows", "--rows"),
     ("seed", "--seed"),
     ("lines", "--lines"),
+    ("simhash_distance", "--simhash-distance"),
 ];
 
 impl Settings {
     /// The settings that follow from the parameters alone.
     pub fn of_params(params: &Params) -> Self {
         let banding = params.banding();
+        // SimHash only: its distance, and how many permuted tables the bands
+        // table holds (null for MinHash).
+        let simhash = params.method == Method::Simhash;
+        let distance = simhash.then_some(params.simhash_distance);
+        let tables = simhash.then(|| crate::simhash::table_masks(params.simhash_distance).len());
         Settings {
             json: json!({
                 "format": FORMAT,
@@ -81,6 +89,8 @@ impl Settings {
                 "ignore_patterns": params.ignore_patterns,
                 "bucket_all_pairs": lsh::BUCKET_ALL_PAIRS,
                 "min_equal_slots": min_equal_slots(params),
+                "simhash_distance": distance,
+                "tables": tables,
             }),
         }
     }

@@ -7,9 +7,14 @@
 //!   hash (xxh3-128 as `hash_hi`, `hash_lo`, the bits of two `u64` as `i64`),
 //!   exact group, distinct shingle count, and, for the first item of each
 //!   exact group, the MinHash sketch (`num_perm` slots, 16-bit values as
-//!   `int32`) that the job estimates similarity with;
+//!   `int32`) that the job estimates similarity with, or with `--method
+//!   simhash` the 64-bit SimHash `fingerprint` (the bits as `int64`) whose
+//!   Hamming distance the job bounds;
 //! - `DIR/bands/part-NNNNN.parquet`, bands in contiguous ranges: one row per
-//!   exact group and band, `(band, band_hash, exact_group)`, sorted;
+//!   exact group and band, `(band, band_hash, exact_group)`, sorted; for
+//!   SimHash a "band" is one of the permuted tables and its hash the
+//!   fingerprint's bits under the table's mask, so that fingerprints within
+//!   the distance share a bucket of some table;
 //! - `DIR/settings.json`: the [`Settings`], also in every Parquet file's
 //!   key-value metadata under [`METADATA_KEY`], so the job reads them
 //!   without a Parquet footer reader;
@@ -38,6 +43,7 @@ use crate::lsh;
 use crate::scan::handoff::{Candidates, Exact, Handoff, ItemView};
 use crate::scan::{Method, Observer};
 use crate::shingle::Shingler;
+use crate::simhash;
 use crate::source::Diagnostic;
 
 /// Rows per record batch handed to the Parquet writer.
@@ -78,10 +84,6 @@ impl Sketch {
 
 impl Handoff for Sketch {
     fn candidates(&self, exact: &Exact<'_>, observer: &dyn Observer) -> Result<Candidates, Diagnostic> {
-        let name = self.out.display().to_string();
-        if exact.params().method != Method::Minhash {
-            return Err(Diagnostic::error(&name, "sketch tables need --method minhash"));
-        }
         let written = write_tables(exact, &self.out, observer)?;
         *self.written.lock().unwrap_or_else(|e| e.into_inner()) = Some(written);
         Ok(Candidates::Stop)
@@ -108,6 +110,7 @@ pub fn paragraphs_schema() -> Schema {
         int("representative", DataType::Boolean),
         int("shingles", DataType::Int32),
         Field::new("sketch", DataType::List(Arc::new(Field::new("item", DataType::Int32, true))), true),
+        Field::new("fingerprint", DataType::Int64, true),
     ])
 }
 
@@ -138,12 +141,18 @@ fn write_tables(exact: &Exact<'_>, out: &Path, observer: &dyn Observer) -> Resul
         .build();
 
     let params = exact.params();
-    let k = params.num_perm;
-    let sketches = exact.sketches(observer);
-    let shingles: Vec<i32> = (0..exact.groups() as u32)
+    let simhash = params.method == Method::Simhash;
+    let k = if simhash { 0 } else { params.num_perm };
+    let sketches = if simhash { Vec::new() } else { exact.sketches(observer) };
+    // Per exact group, its distinct shingles and, for SimHash, the
+    // fingerprint a scan makes of them.
+    let (shingles, fingerprints): (Vec<i32>, Vec<u64>) = (0..exact.groups() as u32)
         .into_par_iter()
-        .map_init(Shingler::default, |s, g| s.set(&exact.text(g), params.ngram, params.seed).len() as i32)
-        .collect();
+        .map_init(Shingler::default, |s, g| {
+            let set = s.set(&exact.text(g), params.ngram, params.seed);
+            (set.len() as i32, if simhash { simhash::fingerprint(&set) } else { 0 })
+        })
+        .unzip();
 
     // Paragraphs: contiguous batches of files, one part file each.
     let items: usize = (0..exact.files()).map(|f| exact.items(f).count()).sum();
@@ -161,8 +170,10 @@ fn write_tables(exact: &Exact<'_>, out: &Path, observer: &dyn Observer) -> Resul
         for f in files {
             let data = exact.data(f)?;
             for it in exact.items(f) {
-                rows.push(exact, f, &it, &data, &sketches[it.group as usize * k..(it.group as usize + 1) * k]);
-                rows.shingles.push(shingles[it.group as usize]);
+                let g = it.group as usize;
+                let fingerprint = simhash.then(|| fingerprints[g]);
+                rows.push(exact, f, &it, &data, &sketches[g * k..(g + 1) * k], fingerprint);
+                rows.shingles.push(shingles[g]);
                 if rows.key.len() == BATCH_ROWS {
                     writer.write(&rows.batch(&schema)).map_err(|e| io("cannot write paragraphs/", &e))?;
                 }
@@ -177,7 +188,16 @@ fn write_tables(exact: &Exact<'_>, out: &Path, observer: &dyn Observer) -> Resul
 
     // Bands: contiguous band ranges, one part file each.
     let banding = params.banding();
-    let band_parts = banding.bands.clamp(1, BAND_PARTS);
+    let masks = simhash::table_masks(params.simhash_distance);
+    let bands = if simhash { masks.len() } else { banding.bands };
+    let band_parts = bands.clamp(1, BAND_PARTS);
+    let keys_of = |band: usize| {
+        if simhash {
+            simhash::table(&fingerprints, masks[band])
+        } else {
+            lsh::band_keys(&sketches, k, banding, band)
+        }
+    };
     let dir = tmp.path().join("bands");
     fs::create_dir(&dir).map_err(|e| io("cannot make bands/", &e))?;
     let schema: SchemaRef = Arc::new(bands_schema());
@@ -186,8 +206,8 @@ fn write_tables(exact: &Exact<'_>, out: &Path, observer: &dyn Observer) -> Resul
         let file = File::create(&path).map_err(|e| io("cannot write bands/", &e))?;
         let mut writer = ArrowWriter::try_new(file, schema.clone(), Some(props.clone()))
             .map_err(|e| io("cannot write bands/", &e))?;
-        for band in part * banding.bands / band_parts..(part + 1) * banding.bands / band_parts {
-            let keys = lsh::band_keys(&sketches, k, banding, band);
+        for band in part * bands / band_parts..(part + 1) * bands / band_parts {
+            let keys = keys_of(band);
             for chunk in keys.chunks(BATCH_ROWS) {
                 let columns: Vec<ArrayRef> = vec![
                     Arc::new(Int32Array::from(vec![band as i32; chunk.len()])),
@@ -206,13 +226,7 @@ fn write_tables(exact: &Exact<'_>, out: &Path, observer: &dyn Observer) -> Resul
     writeln!(json, "{settings}").map_err(|e| io("cannot write settings.json", &e))?;
     File::create(tmp.path().join("_SUCCESS")).map_err(|e| io("cannot write _SUCCESS", &e))?;
     replace_dir(tmp, out).map_err(|e| io("cannot put the tables in place", &e))?;
-    Ok(Written {
-        items,
-        groups: exact.groups(),
-        band_rows: exact.groups() * banding.bands,
-        paragraph_parts: parts,
-        band_parts,
-    })
+    Ok(Written { items, groups: exact.groups(), band_rows: exact.groups() * bands, paragraph_parts: parts, band_parts })
 }
 
 /// Puts the complete directory `tmp` at `out`; an old `out` is moved aside
@@ -251,10 +265,19 @@ struct Rows {
     representative: Vec<bool>,
     shingles: Vec<i32>,
     sketch: Vec<Option<Vec<i32>>>,
+    fingerprint: Vec<Option<i64>>,
 }
 
 impl Rows {
-    fn push(&mut self, exact: &Exact<'_>, file: usize, it: &ItemView, data: &[u8], sketch: &[u16]) {
+    fn push(
+        &mut self,
+        exact: &Exact<'_>,
+        file: usize,
+        it: &ItemView,
+        data: &[u8],
+        sketch: &[u16],
+        fingerprint: Option<u64>,
+    ) {
         let last = location::last_char_start(data, it.byte_start, it.byte_end);
         let lines = location::positions(data, &[it.byte_start, last]);
         let representative = exact.representative(it.group) == it.key;
@@ -272,7 +295,9 @@ impl Rows {
         self.hash[1].push(it.hash as u64 as i64);
         self.group.push(i64::from(it.group));
         self.representative.push(representative);
-        self.sketch.push(representative.then(|| sketch.iter().map(|&s| i32::from(s)).collect()));
+        let minhash = fingerprint.is_none();
+        self.sketch.push((representative && minhash).then(|| sketch.iter().map(|&s| i32::from(s)).collect()));
+        self.fingerprint.push(fingerprint.filter(|_| representative).map(|f| f as i64));
     }
 
     /// The rows so far as a record batch; empties the columns.
@@ -305,6 +330,7 @@ impl Rows {
             Arc::new(BooleanArray::from(rows.representative)),
             i32s(rows.shingles),
             Arc::new(sketch.finish()),
+            Arc::new(Int64Array::from(rows.fingerprint)),
         ];
         RecordBatch::try_new(schema.clone(), columns).expect("columns match the schema")
     }
