@@ -304,24 +304,29 @@ pub fn candidate_pairs_of(
     // holds enough common anchors that the other may share too, and its
     // signature bits that the other lacks, each an anchor it lacks, leave
     // enough.
+    //
+    // Most pairs judged share two or three anchors by chance and fail the
+    // counts; whether two paragraphs are apart takes a few dependent
+    // lookups in the scan's tables, so it is asked last.
     let judge = |a: u32, b: u32, shared: u32, found: &mut Found| {
-        if !apart(a, b) {
-            return;
-        }
         let need = needed(a, b);
         if shared >= need {
-            found.0.push((a, b, shared));
+            if apart(a, b) {
+                found.0.push((a, b, shared));
+            }
             return;
         }
         let (s, other) = if size(a as usize) <= size(b as usize) { (a, b) } else { (b, a) };
+        let (rare_s, size_s) = (rare[s as usize], size(s as usize));
+        // Shared anchors, common ones included, are at most these.
+        let upper = shared + common(s as usize);
+        if 2 * shared < rare_s || shared < rare_s.min(2) || upper < need || 5 * upper < 3 * size_s {
+            return;
+        }
         let lacking: u32 =
             (0..4).map(|w| (signature[s as usize][w] & !signature[other as usize][w]).count_ones()).sum();
-        let most = (shared + common(s as usize)).min(size(s as usize).saturating_sub(lacking));
-        if 2 * shared >= rare[s as usize]
-            && shared >= rare[s as usize].min(2)
-            && most >= need
-            && 5 * most >= 3 * size(s as usize)
-        {
+        let most = upper.min(size_s.saturating_sub(lacking));
+        if most >= need && 5 * most >= 3 * size_s && apart(a, b) {
             found.1.push((other, s));
         }
     };
