@@ -37,6 +37,26 @@ pub const PASSAGE_ANCHORS: usize = 6;
 /// Anchors shared by more paragraphs than this (stock phrases) are ignored.
 pub const MAX_POSTING: usize = 64;
 
+/// Anchors two texts must share to be aligned when the one with fewer has
+/// `small`: a passage of [`PASSAGE_ANCHORS`]' worth, or half of the smaller
+/// text's (a contained text shares nearly all of its own), and never fewer
+/// than [`MIN_ANCHORS`]. Chance pairs of long paragraphs that share a few
+/// common words are not aligned.
+pub fn needed(small: u32) -> u32 {
+    small.div_ceil(2).min(PASSAGE_ANCHORS as u32).max(MIN_ANCHORS as u32)
+}
+
+/// Whether a text of `size` distinct anchors, `rare` of them rare, may be
+/// contained in a larger text with which it shares `shared` rare anchors
+/// and at most `most` anchors in all (common ones included): it shares at
+/// least half of its rare anchors (and two, or its only one), and `most`
+/// reaches [`needed`] and 60 % of its anchors. A short paragraph made mostly
+/// of stock phrases, quoted inside a longer one, has few rare anchors, all
+/// of them in the longer one.
+pub fn may_be_contained(shared: u32, rare: u32, size: u32, most: u32) -> bool {
+    2 * shared >= rare && shared >= rare.min(2) && most >= needed(size) && 5 * most >= 3 * size
+}
+
 /// Appends the anchors of a text, given as its shingle hashes in text order,
 /// to `out` (in text order, a repeated shingle possibly more than once).
 /// `keys` is scratch space.
@@ -291,14 +311,7 @@ pub fn candidate_pairs_of(
         distinct_at.into_iter().enumerate().map(|(i, d)| d.into_inner().saturating_sub(common(i))).collect();
     let signature: Vec<[u64; 4]> = signature_at.into_iter().map(|w| w.map(AtomicU64::into_inner)).collect();
     let size = |i: usize| rare[i] + common(i);
-    // Anchors a pair must share: a passage of PASSAGE_ANCHORS' worth, or half
-    // of the smaller text's (a contained text shares nearly all of its own),
-    // and never fewer than MIN_ANCHORS. Chance pairs of long paragraphs that
-    // share a few common words are not aligned.
-    let needed = |a: u32, b: u32| {
-        let small = size(a as usize).min(size(b as usize));
-        (small.div_ceil(2)).min(PASSAGE_ANCHORS as u32).max(MIN_ANCHORS as u32)
-    };
+    let needed = |a: u32, b: u32| needed(size(a as usize).min(size(b as usize)));
     // A pair sharing `shared` rare anchors: a candidate when that is enough;
     // checked when the smaller text could be contained in the other: it
     // holds enough common anchors that the other may share too, and its
@@ -320,13 +333,13 @@ pub fn candidate_pairs_of(
         let (rare_s, size_s) = (rare[s as usize], size(s as usize));
         // Shared anchors, common ones included, are at most these.
         let upper = shared + common(s as usize);
-        if 2 * shared < rare_s || shared < rare_s.min(2) || upper < need || 5 * upper < 3 * size_s {
+        if !may_be_contained(shared, rare_s, size_s, upper) {
             return;
         }
         let lacking: u32 =
             (0..4).map(|w| (signature[s as usize][w] & !signature[other as usize][w]).count_ones()).sum();
         let most = upper.min(size_s.saturating_sub(lacking));
-        if most >= need && 5 * most >= 3 * size_s && apart(a, b) {
+        if may_be_contained(shared, rare_s, size_s, most) && apart(a, b) {
             found.1.push((other, s));
         }
     };

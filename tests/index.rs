@@ -635,3 +635,71 @@ fn a_simhash_index_finds_what_a_simhash_scan_finds() {
         stderr(&out)
     );
 }
+
+/// Words of their own for paragraph `i`, `n` of them (a deterministic mix of
+/// letters: no two paragraphs share more than chance shingles).
+fn words_of(i: u64, n: usize) -> String {
+    let mut x = i.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    (0..n)
+        .map(|_| {
+            let len = 4 + next() % 6;
+            (0..len).map(|_| (b'a' + (next() % 26) as u8) as char).collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[test]
+fn a_short_indexed_paragraph_of_stock_phrases_quoted_in_a_batch_paragraph_is_found() {
+    // Two stock phrases, each in 70 indexed paragraphs: their anchors are
+    // common. The notice is the two phrases: its only rare anchors are where
+    // they meet, so a long batch paragraph that quotes it shares one rare
+    // anchor with it, and only the notice's anchor counts say that it may be
+    // contained. (The letter is long enough that its sketch is far from the
+    // notice's: no band lookup finds it either.)
+    let (s1, s2) = ("renewals are accepted at any branch office", "or by post before the last day of the month");
+    let d = Dir::new();
+    let stock = |from: u64, phrase: &str| -> Vec<String> {
+        (from..from + 70)
+            .map(|i| format!("{}. Subscribers: {phrase}. {}.", words_of(i, 14), words_of(i + 1000, 6)))
+            .collect()
+    };
+    let (a, b) = (stock(0, s1), stock(100, s2));
+    d.create("stock1.txt", &a.iter().map(String::as_str).collect::<Vec<_>>());
+    d.create("stock2.txt", &b.iter().map(String::as_str).collect::<Vec<_>>());
+    let notice = format!("{s1} {s2}.");
+    d.create("notice.txt", &["Notices", &notice]);
+    d.add(&["stock1.txt", "stock2.txt", "notice.txt"]);
+    let letter = format!(
+        "The society wrote to every household on the list last week, and the letter went out in two parts: the \
+         first explained why the reading room would close for the summer, why the old catalogue cards were being \
+         moved to the basement, and why the evening lectures would move to the school hall on the hill; the \
+         second part said that {notice} The letter ended with thanks to the volunteers who had folded and \
+         stamped the envelopes over three long evenings, to the printer who had given the paper for nothing, and \
+         to the children of the primary school who had drawn the pictures on the back of every copy."
+    );
+    d.create("letter.txt", &[&letter]);
+    let out = d.run(&["check", "--index", "ix", "--format", "json", "letter.txt"]);
+    let found = findings(&out);
+    // What a scan of the batch with the whole index finds.
+    let scan = d.run(&["scan", "--format", "json", "letter.txt", "stock1.txt", "stock2.txt", "notice.txt"]);
+    let involving: Vec<_> = findings(&scan).into_iter().filter(|f| f.1.iter().any(|c| c.0 == "letter.txt")).collect();
+    assert_eq!(involving.len(), 1, "{involving:?}");
+    assert_eq!(involving[0].0, "containment");
+    assert!(involving[0].1.iter().any(|c| c.0 == "notice.txt"), "{involving:?}");
+    assert_eq!(found, involving, "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(1));
+    // Compacted, the counts are kept.
+    d.add(&["letter.txt"]);
+    let out = d.run(&["index", "compact", "--index", "ix"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    d.create("letter2.txt", &[&letter.replace("last week", "this spring")]);
+    let (again, _) = d.check(&["letter2.txt"]);
+    assert!(again.iter().any(|f| f.0 == "containment" && f.1.iter().any(|c| c.0 == "notice.txt")), "{again:?}");
+}

@@ -131,10 +131,12 @@ fn lookup(index: &Index, batch: &[FileRecord], params: &Params) -> (Vec<IndexedF
 /// that more than [`MAX_ANCHOR_PARAGRAPHS`] indexed paragraphs hold are
 /// stock phrases and not counted, and the file of an indexed paragraph that
 /// holds [`passages::MIN_ANCHORS`] of the others, or half of them when the
-/// batch item has fewer than twice that, is read again. (An indexed
-/// paragraph with fewer than eight rare anchors, quoted whole in a long
-/// batch paragraph, is the case this misses: the index does not keep how
-/// many anchors each paragraph has.)
+/// batch item has fewer than twice that, is read again. So is the file of an
+/// indexed paragraph with fewer anchors than the batch item that may be
+/// quoted whole in it ([`passages::may_be_contained`], by the anchor counts
+/// the segment keeps per item; segments of format 4 and before keep none,
+/// and such a paragraph with fewer than eight rare anchors is then found
+/// only when its file is read again for another candidate).
 fn passage_lookup(index: &Index, batch: &[FileRecord], items: &[(usize, usize)]) -> Vec<IndexedFile> {
     // The batch's anchors with their items, and the distinct anchors,
     // numbered in hash order.
@@ -201,10 +203,21 @@ fn passage_lookup(index: &Index, batch: &[FileRecord], items: &[(usize, usize)])
                 holding.extend(held[start[q as usize]..start[q as usize + 1]].iter().map(|&(_, si, i)| (si, i)));
             }
             let need = passages::MIN_ANCHORS.min(rare.div_ceil(2)).max(1);
+            // An indexed paragraph with fewer anchors than the item that may
+            // be quoted whole in it, by the counts a scan asks (the
+            // segment's rare anchors of the paragraph standing for the
+            // scan's, its other anchors for the common ones it may share).
+            let size = own.len() as u32;
+            let contained = |si: u32, i: u32, shared: u32| {
+                index.segments[si as usize].anchor_counts(i as usize).is_some_and(|(held, distinct)| {
+                    distinct <= size
+                        && passages::may_be_contained(shared, held, distinct, shared + distinct.saturating_sub(held))
+                })
+            };
             holding.sort_unstable();
             let shared: Vec<IndexedFile> = holding
                 .chunk_by(|a, b| a == b)
-                .filter(|run| run.len() >= need)
+                .filter(|run| run.len() >= need || contained(run[0].0, run[0].1, run.len() as u32))
                 .map(|run| (run[0].0 as usize, index.segments[run[0].0 as usize].item_file(run[0].1 as usize)))
                 .collect();
             shared

@@ -18,6 +18,9 @@
 //!                 anchor's hash with its low bits replaced by the item's number, or by all
 //!                 ones (a *common* anchor, which more than `MAX_ANCHOR_PARAGRAPHS`
 //!                 paragraphs hold: one entry for all)
+//! counts    4 B   per item, when the anchor table has entries (format 5): how many entries
+//!                 of the anchor table name the item (its *rare* anchors) and how many
+//!                 distinct anchors it has, each u16, saturated (0 anchors: not known)
 //! places   64 B   per item inside a compressed file or a record, by item: item u32,
 //!                 compression u8, what is known u8, row, byte and character range in the
 //!                 record's text, id offset u64, id length u32
@@ -41,8 +44,8 @@
 //! naming the file before it reports anything. [`Segment::verify`] checks
 //! every block (compaction, `doublet index verify`). Segments of format 1
 //! (one checksum of the whole file) are still read, checked whole at open;
-//! those of formats 1 and 2 hold no anchors, and those of formats 1 to 3 no
-//! places inside records.
+//! those of formats 1 and 2 hold no anchors, those of formats 1 to 3 no
+//! places inside records, and those of formats 1 to 4 no anchor counts.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -60,9 +63,9 @@ use crate::scan::{FileRecord, ItemRecord};
 
 const MAGIC: &[u8; 8] = b"DBLTSEG1";
 const END: &[u8; 8] = b"DBLTEND1";
-/// The format written; 1 and 2 (without anchors) and 3 (without places
-/// inside records) are still read.
-const VERSION: u32 = 4;
+/// The format written; 1 and 2 (without anchors), 3 (without places inside
+/// records) and 4 (without anchor counts) are still read.
+const VERSION: u32 = 5;
 /// Bytes per checksummed block: a lookup's probes touch a few of them.
 /// A lookup's probe reads a few bytes and a batch's walk of a table touches
 /// it in scattered places, so a block is a quarter of a page: the first
@@ -79,6 +82,7 @@ const EXACT_BYTES: usize = 20;
 const BAND_BYTES: usize = 8;
 const ANCHOR_BYTES: usize = 8;
 const PLACE_BYTES: usize = 64;
+const COUNT_BYTES: usize = 4;
 /// Paragraphs that may hold an anchor before it is common, as in a scan: a
 /// stock phrase, held by more, would make every batch that uses it read
 /// all their files again.
@@ -238,11 +242,18 @@ impl<'a> Builder<'a> {
         header[48..52].copy_from_slice(&(BLOCK as u32).to_le_bytes());
         let window = if self.anchors_left_out() { 0 } else { crate::passages::WINDOW as u32 };
         header[52..56].copy_from_slice(&window.to_le_bytes());
-        // The anchor table is merged as it is written: counted first.
+        // The anchor table is merged as it is written: counted first, with
+        // the entries that name each item.
         let own = self.own_anchors(item_bits);
         let mut anchor_entries = 0u64;
-        self.anchor_table(item_bits, &own, |_| {
+        let mask = (1u64 << item_bits) - 1;
+        let mut held = vec![0u16; if self.anchors_left_out() { 0 } else { self.items.len() }];
+        self.anchor_table(item_bits, &own, |key| {
             anchor_entries += 1;
+            if key & mask != mask {
+                let h = &mut held[(key & mask) as usize];
+                *h = h.saturating_add(1);
+            }
             Ok(())
         })?;
         header[56..64].copy_from_slice(&anchor_entries.to_le_bytes());
@@ -296,6 +307,13 @@ impl<'a> Builder<'a> {
         out.put(&self.sketches)?;
         self.anchor_table(item_bits, &own, |key| out.put(&key.to_le_bytes()))?;
         drop(own);
+        if anchor_entries > 0 {
+            let distinct = self.distinct_anchors();
+            for (&h, &d) in held.iter().zip(&distinct) {
+                out.put(&h.to_le_bytes())?;
+                out.put(&d.to_le_bytes())?;
+            }
+        }
         let mut id_at = 0u64;
         for &(item, place) in &places {
             out.put(&place_entry(item, place, id_at))?;
@@ -324,6 +342,23 @@ impl Builder<'_> {
     /// Whether the segment written holds no anchors.
     fn anchors_left_out(&self) -> bool {
         self.no_anchors || self.anchorless > 0
+    }
+
+    /// Per item, how many distinct anchors it has (saturated; 0 for an item
+    /// of a merged segment that does not say).
+    fn distinct_anchors(&self) -> Vec<u16> {
+        let mut distinct = vec![0u16; self.items.len()];
+        let mut start = 0;
+        for &(item, end) in &self.anchor_ends {
+            distinct[item as usize] = (end - start).min(u16::MAX as usize) as u16;
+            start = end;
+        }
+        for &(s, base) in &self.merged {
+            for i in 0..s.items() {
+                distinct[base as usize + i] = s.anchor_counts(i).map_or(0, |(_, d)| d.min(u16::MAX as u32) as u16);
+            }
+        }
+        distinct
     }
 
     /// The records' anchors as entries of the anchor table (hash over
@@ -525,6 +560,8 @@ pub struct Segment {
     anchor_bits: u32,
     /// The winnowing window the anchors were chosen with.
     anchor_window: usize,
+    /// Where the anchor counts are, when the segment has them.
+    counts_at: Option<usize>,
     places_at: usize,
     /// Entries of the places table (0 in formats 1 to 3).
     places: usize,
@@ -588,7 +625,9 @@ impl Segment {
         let bands_at = exact_at + items * EXACT_BYTES;
         let sketches_at = bands_at + bands * items * BAND_BYTES;
         let anchors_at = sketches_at + items * slots;
-        let places_at = anchors_at + anchor_entries * ANCHOR_BYTES;
+        let anchors_end = anchors_at + anchor_entries * ANCHOR_BYTES;
+        let counts_at = (version >= 5 && anchor_entries > 0).then_some(anchors_end);
+        let places_at = anchors_end + if counts_at.is_some() { items * COUNT_BYTES } else { 0 };
         let ids_at = places_at + places * PLACE_BYTES;
         let paths_at = ids_at + ids;
         let data_end = paths_at + paths;
@@ -623,6 +662,7 @@ impl Segment {
             anchor_entries,
             anchor_bits,
             anchor_window,
+            counts_at,
             places_at,
             places,
             ids_at,
@@ -831,6 +871,16 @@ impl Segment {
     /// this doublet chooses them (segments of formats 1 and 2 hold none).
     pub fn has_anchors(&self) -> bool {
         self.anchor_window == crate::passages::WINDOW
+    }
+
+    /// How many entries of the anchor table name item `i` (its rare anchors)
+    /// and how many distinct anchors it has; `None` when the segment does
+    /// not say (formats 1 to 4, no anchors, or an item merged from such a
+    /// segment).
+    pub fn anchor_counts(&self, i: usize) -> Option<(u32, u32)> {
+        let r = self.read(self.counts_at? + i * COUNT_BYTES, COUNT_BYTES);
+        let (held, distinct) = (u16::from_le_bytes([r[0], r[1]]), u16::from_le_bytes([r[2], r[3]]));
+        (distinct > 0).then_some((u32::from(held), u32::from(distinct)))
     }
 
     /// Entry `e` of the anchor table: its hash, with the bits that name the
@@ -1060,6 +1110,11 @@ mod tests {
             [vec![], (0..10).map(|f| item(100 * f)).collect(), vec![], vec![item(500)], vec![]]
         );
         assert_eq!(sa.anchor_entries, 60 + 62 + 2);
+        // Per item, its rare anchors (entries naming it) and all its anchors.
+        assert_eq!(
+            [sa.anchor_counts(300), sa.anchor_counts(1), sa.anchor_counts(5)],
+            [Some((3, 3)), Some((1, 1)), None]
+        );
 
         // Merged, the stock anchor is in 72 paragraphs: one common entry.
         let c = dir.path().join("c.dseg");
@@ -1073,6 +1128,9 @@ mod tests {
             [vec![item(300), item(5000)], vec![Holder::Common], vec![item(700)], vec![item(6500)], vec![]]
         );
         assert_eq!(sc.anchor_entries, 70 + 2 + 1);
+        // Counted again: the stock anchor is no longer rare.
+        let counts = [300, 1, 6500].map(|i| sc.anchor_counts(i));
+        assert_eq!(counts, [Some((2, 3)), Some((0, 1)), Some((1, 2))]);
         assert!(sc.verify().is_ok());
         // Items, exact keys and paths came along.
         assert_eq!((sc.file(65).path.as_str(), sc.item_file(6500)), ("file-65.txt", 65));
@@ -1085,6 +1143,58 @@ mod tests {
         let (dlen, dsum) = builder.write(&d, || ()).unwrap();
         let sd = Segment::open(&d, dlen, dsum).unwrap();
         assert_eq!(holders(&sd, &[STOCK, own(79)]), [vec![Holder::Common], vec![item(7900)]]);
+        assert_eq!(sd.anchor_counts(7900), Some((1, 2)));
+    }
+
+    /// Rewrites a format 5 segment with anchors as format 4 wrote it: the
+    /// same tables without the anchor counts.
+    fn to_format_4(path: &Path) -> (u64, u64) {
+        let bytes = std::fs::read(path).unwrap();
+        let s = Segment::open(path, bytes.len() as u64, u64_at(&bytes, bytes.len() - FOOTER)).unwrap();
+        let (counts, end, data_end) = (s.counts_at.unwrap(), s.places_at, s.data_end);
+        drop(s);
+        let mut data = bytes[..counts].to_vec();
+        data.extend_from_slice(&bytes[end..data_end]);
+        data[8..12].copy_from_slice(&4u32.to_le_bytes());
+        let sums: Vec<u8> = data.chunks(BLOCK).flat_map(|c| xxhash_rust::xxh3::xxh3_64(c).to_le_bytes()).collect();
+        let sum = footer_checksum(&data[..HEADER], &sums);
+        data.extend_from_slice(&sums);
+        data.extend_from_slice(&sum.to_le_bytes());
+        data.extend_from_slice(END);
+        std::fs::write(path, &data).unwrap();
+        (data.len() as u64, sum)
+    }
+
+    #[test]
+    fn format_4_segments_have_no_anchor_counts_and_merge_with_them_unknown() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.dseg"), dir.path().join("b.dseg"));
+        for (path, files) in [(&a, 0..3), (&b, 3..5)] {
+            let mut builder = Builder::new(BANDS, SLOTS);
+            files.for_each(|f| builder.push_record(with_anchors(f)));
+            builder.write(path, || ()).unwrap();
+        }
+        let (alen, asum) = to_format_4(&a);
+        let sa = Segment::open(&a, alen, asum).unwrap();
+        let bytes = std::fs::read(&b).unwrap();
+        let sb = Segment::open(&b, bytes.len() as u64, u64_at(&bytes, bytes.len() - FOOTER)).unwrap();
+        // The anchors are all there, their counts are not.
+        assert!(sa.has_anchors() && sa.counts_at.is_none());
+        assert_eq!(
+            holders(&sa, &[STOCK]),
+            [vec![Holder::Item(0), Holder::Item(1), Holder::Item(2), Holder::Item(100), Holder::Item(200)]]
+        );
+        assert_eq!(sa.anchor_counts(0), None);
+        assert_eq!(sb.anchor_counts(0), Some((3, 3)));
+        // Merged: the format 4 items' counts stay unknown, the others' known.
+        let c = dir.path().join("c.dseg");
+        let mut builder = Builder::new(BANDS, SLOTS);
+        builder.push_segment(&sa);
+        builder.push_segment(&sb);
+        let (clen, csum) = builder.write(&c, || ()).unwrap();
+        let sc = Segment::open(&c, clen, csum).unwrap();
+        assert_eq!([sc.anchor_counts(0), sc.anchor_counts(300)], [None, Some((3, 3))]);
+        assert!(sc.verify().is_ok());
     }
 
     #[test]
