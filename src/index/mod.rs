@@ -275,7 +275,7 @@ fn add_with(
     for r in records {
         builder.push_record(r);
     }
-    let meta = write_segment(dir, &mut manifest, &builder)?;
+    let meta = write_segment(dir, &mut manifest, &mut builder)?;
     (out.files, out.items) = (meta.files as usize, meta.items as usize);
     out.segment = Some(meta.name.clone());
     manifest.segments.push(meta);
@@ -309,7 +309,7 @@ fn cannot_write(dir: &Path, name: &str, e: &std::io::Error) -> String {
 
 /// Writes `builder` as the next segment: temporary name, sync, rename,
 /// sync the directory.
-fn write_segment(dir: &Path, manifest: &mut Manifest, builder: &Builder) -> Result<SegmentMeta, String> {
+fn write_segment(dir: &Path, manifest: &mut Manifest, builder: &mut Builder) -> Result<SegmentMeta, String> {
     let name = store::segment_name(manifest.next_segment);
     manifest.next_segment += 1;
     let temp = dir.join(format!("{name}{}", store::TEMP_SUFFIX));
@@ -375,7 +375,7 @@ pub fn compact(dir: &Path) -> Result<Compacted, String> {
         builder.push_segment(s);
     }
     let without_anchors = builder.anchorless();
-    let meta = write_segment(dir, &mut manifest, &builder)?;
+    let meta = write_segment(dir, &mut manifest, &mut builder)?;
     let name = meta.name.clone();
     let now = store::now_secs();
     let old = std::mem::replace(&mut manifest.segments, vec![meta]);

@@ -48,7 +48,7 @@
 //! places inside records, and those of formats 1 to 4 no anchor counts.
 
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, Seek, SeekFrom, Write};
 use std::path::Path;
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -216,14 +216,19 @@ impl<'a> Builder<'a> {
 
     /// Writes the segment to `path` (which must not be visible to readers
     /// yet), syncs it, and returns its size and checksum. `halfway` runs once
-    /// the first tables are on disk (the crash hook's point).
-    pub fn write(&self, path: &Path, halfway: impl FnOnce()) -> io::Result<(u64, u64)> {
+    /// the first tables are on disk (the crash hook's point). The records'
+    /// anchors become the table's entries where they lie (an add holds them
+    /// once): a builder writes one segment.
+    pub fn write(&mut self, path: &Path, halfway: impl FnOnce()) -> io::Result<(u64, u64)> {
+        let item_bits = anchor_item_bits(self.items.len());
+        let own = self.own_anchors(item_bits);
         let mut out = Hashing {
             out: BufWriter::with_capacity(1 << 20, File::create(path)?),
             block: Xxh3::new(),
             in_block: 0,
             sums: Vec::new(),
             len: 0,
+            first: Vec::with_capacity(BLOCK),
         };
         let paths_len: usize = self.files.iter().map(|f| f.path.len()).sum();
         let places: Vec<(u32, &Inside)> =
@@ -234,7 +239,6 @@ impl<'a> Builder<'a> {
         header[8..12].copy_from_slice(&VERSION.to_le_bytes());
         header[12..16].copy_from_slice(&(self.bands as u32).to_le_bytes());
         header[16..20].copy_from_slice(&(self.slots as u32).to_le_bytes());
-        let item_bits = anchor_item_bits(self.items.len());
         header[20..24].copy_from_slice(&item_bits.to_le_bytes());
         header[24..32].copy_from_slice(&(self.files.len() as u64).to_le_bytes());
         header[32..40].copy_from_slice(&(self.items.len() as u64).to_le_bytes());
@@ -242,21 +246,8 @@ impl<'a> Builder<'a> {
         header[48..52].copy_from_slice(&(BLOCK as u32).to_le_bytes());
         let window = if self.anchors_left_out() { 0 } else { crate::passages::WINDOW as u32 };
         header[52..56].copy_from_slice(&window.to_le_bytes());
-        // The anchor table is merged as it is written: counted first, with
-        // the entries that name each item.
-        let own = self.own_anchors(item_bits);
-        let mut anchor_entries = 0u64;
-        let mask = (1u64 << item_bits) - 1;
-        let mut held = vec![0u16; if self.anchors_left_out() { 0 } else { self.items.len() }];
-        self.anchor_table(item_bits, &own, |key| {
-            anchor_entries += 1;
-            if key & mask != mask {
-                let h = &mut held[(key & mask) as usize];
-                *h = h.saturating_add(1);
-            }
-            Ok(())
-        })?;
-        header[56..64].copy_from_slice(&anchor_entries.to_le_bytes());
+        // The anchor table is merged as it is written, once: its entries
+        // are counted on the way and put in the header at the end.
         header[64..72].copy_from_slice(&(places.len() as u64).to_le_bytes());
         header[72..80].copy_from_slice(&(ids_len as u64).to_le_bytes());
         out.put(&header)?;
@@ -305,7 +296,18 @@ impl<'a> Builder<'a> {
             }
         }
         out.put(&self.sketches)?;
-        self.anchor_table(item_bits, &own, |key| out.put(&key.to_le_bytes()))?;
+        // The entries, and those that name each item.
+        let mut anchor_entries = 0u64;
+        let mask = (1u64 << item_bits) - 1;
+        let mut held = vec![0u16; if self.anchors_left_out() { 0 } else { self.items.len() }];
+        self.anchor_table(item_bits, &own, |key| {
+            anchor_entries += 1;
+            if key & mask != mask {
+                let h = &mut held[(key & mask) as usize];
+                *h = h.saturating_add(1);
+            }
+            out.put(&key.to_le_bytes())
+        })?;
         drop(own);
         if anchor_entries > 0 {
             let distinct = self.distinct_anchors();
@@ -325,7 +327,17 @@ impl<'a> Builder<'a> {
         for f in &self.files {
             out.put(f.path.as_bytes())?;
         }
-        let table: Vec<u8> = out.finish().iter().flat_map(|s| s.to_le_bytes()).collect();
+        let mut sums = out.finish();
+        // The header, now with the anchor table's length, over the one
+        // written first, and the first block's checksum made again.
+        header[56..64].copy_from_slice(&anchor_entries.to_le_bytes());
+        out.first[..HEADER].copy_from_slice(&header);
+        sums[0] = xxhash_rust::xxh3::xxh3_64(&out.first);
+        out.out.flush()?;
+        out.out.get_mut().seek(SeekFrom::Start(0))?;
+        out.out.get_mut().write_all(&header)?;
+        out.out.get_mut().seek(SeekFrom::End(0))?;
+        let table: Vec<u8> = sums.iter().flat_map(|s| s.to_le_bytes()).collect();
         let checksum = footer_checksum(&header, &table);
         let len = out.len + (table.len() + FOOTER) as u64;
         let mut out = out.out;
@@ -362,16 +374,17 @@ impl Builder<'_> {
     }
 
     /// The records' anchors as entries of the anchor table (hash over
-    /// item), sorted.
-    fn own_anchors(&self, item_bits: u32) -> Vec<u64> {
+    /// item), sorted: made of the records' lists in place, which are gone
+    /// after (their lengths stay in `anchor_ends`).
+    fn own_anchors(&mut self, item_bits: u32) -> Vec<u64> {
+        let mut own = std::mem::take(&mut self.anchors);
         if self.anchors_left_out() {
             return Vec::new();
         }
         let mask = (1u64 << item_bits) - 1;
-        let mut own = Vec::with_capacity(self.anchors.len());
         let mut start = 0;
         for &(item, end) in &self.anchor_ends {
-            own.extend(self.anchors[start..end].iter().map(|&h| (h & !mask) | u64::from(item)));
+            own[start..end].iter_mut().for_each(|h| *h = (*h & !mask) | u64::from(item));
             start = end;
         }
         own.par_sort_unstable();
@@ -496,10 +509,16 @@ struct Hashing {
     in_block: usize,
     sums: Vec<u64>,
     len: u64,
+    /// The first block's bytes, made again once the header is complete.
+    first: Vec<u8>,
 }
 
 impl Hashing {
     fn put(&mut self, bytes: &[u8]) -> io::Result<()> {
+        if self.first.len() < BLOCK {
+            let take = (BLOCK - self.first.len()).min(bytes.len());
+            self.first.extend_from_slice(&bytes[..take]);
+        }
         let mut rest = bytes;
         while !rest.is_empty() {
             let take = (BLOCK - self.in_block).min(rest.len());
