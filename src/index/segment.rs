@@ -1096,6 +1096,14 @@ mod tests {
     const STOCK: u64 = 0x5555_0000_0000_0000;
     const SHARED: u64 = 0x9999_0000_0000_0000;
 
+    /// The segment at `path` made by compacting `sources`.
+    fn merged(path: &Path, sources: &[&Segment]) -> Segment {
+        let mut builder = Builder::new(BANDS, SLOTS);
+        sources.iter().for_each(|s| builder.push_segment(s));
+        let (len, sum) = builder.write(path, || ()).unwrap();
+        Segment::open(path, len, sum).unwrap()
+    }
+
     /// Holders of each of `anchors` (any order) in `s`.
     fn holders(s: &Segment, anchors: &[u64]) -> Vec<Vec<Holder>> {
         let mut q: Vec<(u64, u32)> = anchors.iter().enumerate().map(|(i, &h)| (h, i as u32)).collect();
@@ -1136,12 +1144,7 @@ mod tests {
         );
 
         // Merged, the stock anchor is in 72 paragraphs: one common entry.
-        let c = dir.path().join("c.dseg");
-        let mut builder = Builder::new(BANDS, SLOTS);
-        builder.push_segment(&sa);
-        builder.push_segment(&sb);
-        let (clen, csum) = builder.write(&c, || ()).unwrap();
-        let sc = Segment::open(&c, clen, csum).unwrap();
+        let sc = merged(&dir.path().join("c.dseg"), &[&sa, &sb]);
         assert_eq!(
             holders(&sc, &asked),
             [vec![item(300), item(5000)], vec![Holder::Common], vec![item(700)], vec![item(6500)], vec![]]
@@ -1175,9 +1178,21 @@ mod tests {
         let mut data = bytes[..counts].to_vec();
         data.extend_from_slice(&bytes[end..data_end]);
         data[8..12].copy_from_slice(&4u32.to_le_bytes());
-        let sums: Vec<u8> = data.chunks(BLOCK).flat_map(|c| xxhash_rust::xxh3::xxh3_64(c).to_le_bytes()).collect();
-        let sum = footer_checksum(&data[..HEADER], &sums);
-        data.extend_from_slice(&sums);
+        seal(path, data, HEADER, false)
+    }
+
+    /// Writes `data` (a header of `header` bytes and the tables) to `path`
+    /// with its block table and footer, or with one checksum of it all as
+    /// format 1 had (`whole`); returns its length and checksum.
+    fn seal(path: &Path, mut data: Vec<u8>, header: usize, whole: bool) -> (u64, u64) {
+        let sum = if whole {
+            xxhash_rust::xxh3::xxh3_64(&data)
+        } else {
+            let sums: Vec<u8> = data.chunks(BLOCK).flat_map(|c| xxhash_rust::xxh3::xxh3_64(c).to_le_bytes()).collect();
+            let sum = footer_checksum(&data[..header], &sums);
+            data.extend_from_slice(&sums);
+            sum
+        };
         data.extend_from_slice(&sum.to_le_bytes());
         data.extend_from_slice(END);
         std::fs::write(path, &data).unwrap();
@@ -1206,12 +1221,7 @@ mod tests {
         assert_eq!(sa.anchor_counts(0), None);
         assert_eq!(sb.anchor_counts(0), Some((3, 3)));
         // Merged: the format 4 items' counts stay unknown, the others' known.
-        let c = dir.path().join("c.dseg");
-        let mut builder = Builder::new(BANDS, SLOTS);
-        builder.push_segment(&sa);
-        builder.push_segment(&sb);
-        let (clen, csum) = builder.write(&c, || ()).unwrap();
-        let sc = Segment::open(&c, clen, csum).unwrap();
+        let sc = merged(&dir.path().join("c.dseg"), &[&sa, &sb]);
         assert_eq!([sc.anchor_counts(0), sc.anchor_counts(300)], [None, Some((3, 3))]);
         assert!(sc.verify().is_ok());
     }
@@ -1270,21 +1280,10 @@ mod tests {
             data[20..24].fill(0);
             data[52..64].fill(0);
         }
-        let checksum = if version == 1 {
+        if version == 1 {
             data[48..52].fill(0);
-            let whole = xxhash_rust::xxh3::xxh3_64(&data);
-            data.extend_from_slice(&whole.to_le_bytes());
-            whole
-        } else {
-            let sums: Vec<u8> = data.chunks(BLOCK).flat_map(|c| xxhash_rust::xxh3::xxh3_64(c).to_le_bytes()).collect();
-            let sum = footer_checksum(&data[..HEADER_3], &sums);
-            data.extend_from_slice(&sums);
-            data.extend_from_slice(&sum.to_le_bytes());
-            sum
-        };
-        data.extend_from_slice(END);
-        std::fs::write(path, &data).unwrap();
-        (data.len() as u64, checksum)
+        }
+        seal(path, data, HEADER_3, version == 1)
     }
 
     #[test]
