@@ -48,7 +48,7 @@
 //! places inside records, and those of formats 1 to 4 no anchor counts.
 
 use std::fs::File;
-use std::io::{self, BufWriter, Seek, SeekFrom, Write};
+use std::io::{self, Seek, SeekFrom, Write};
 use std::path::Path;
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -222,14 +222,7 @@ impl<'a> Builder<'a> {
     pub fn write(&mut self, path: &Path, halfway: impl FnOnce()) -> io::Result<(u64, u64)> {
         let item_bits = anchor_item_bits(self.items.len());
         let own = self.own_anchors(item_bits);
-        let mut out = Hashing {
-            out: BufWriter::with_capacity(1 << 20, File::create(path)?),
-            block: Xxh3::new(),
-            in_block: 0,
-            sums: Vec::new(),
-            len: 0,
-            first: Vec::with_capacity(BLOCK),
-        };
+        let mut out = Hashing::new(File::create(path)?);
         let paths_len: usize = self.files.iter().map(|f| f.path.len()).sum();
         let places: Vec<(u32, &Inside)> =
             self.items.iter().enumerate().filter_map(|(i, (_, it))| Some((i as u32, it.inside.as_deref()?))).collect();
@@ -277,7 +270,7 @@ impl<'a> Builder<'a> {
             r[48..56].copy_from_slice(&it.content.to_le_bytes());
             out.put(&r)?;
         }
-        out.out.flush()?;
+        out.write_blocks()?;
         halfway();
         let mut exact: Vec<(u128, u32)> =
             self.items.iter().enumerate().map(|(i, (_, it))| (it.key, i as u32)).collect();
@@ -327,24 +320,23 @@ impl<'a> Builder<'a> {
         for f in &self.files {
             out.put(f.path.as_bytes())?;
         }
-        let mut sums = out.finish();
+        let mut sums = out.finish()?;
         // The header, now with the anchor table's length, over the one
         // written first, and the first block's checksum made again.
         header[56..64].copy_from_slice(&anchor_entries.to_le_bytes());
         out.first[..HEADER].copy_from_slice(&header);
         sums[0] = xxhash_rust::xxh3::xxh3_64(&out.first);
-        out.out.flush()?;
-        out.out.get_mut().seek(SeekFrom::Start(0))?;
-        out.out.get_mut().write_all(&header)?;
-        out.out.get_mut().seek(SeekFrom::End(0))?;
+        out.out.seek(SeekFrom::Start(0))?;
+        out.out.write_all(&header)?;
+        out.out.seek(SeekFrom::End(0))?;
         let table: Vec<u8> = sums.iter().flat_map(|s| s.to_le_bytes()).collect();
         let checksum = footer_checksum(&header, &table);
         let len = out.len + (table.len() + FOOTER) as u64;
-        let mut out = out.out;
-        out.write_all(&table)?;
-        out.write_all(&checksum.to_le_bytes())?;
-        out.write_all(END)?;
-        let file = out.into_inner().map_err(|e| e.into_error())?;
+        let mut file = out.out;
+        let mut tail = table;
+        tail.extend_from_slice(&checksum.to_le_bytes());
+        tail.extend_from_slice(END);
+        file.write_all(&tail)?;
         file.sync_all()?;
         Ok((len, checksum))
     }
@@ -502,46 +494,59 @@ fn place_entry(item: u32, p: &Inside, id_at: u64) -> [u8; PLACE_BYTES] {
     r
 }
 
-/// A writer that checksums what passes through it, block by block.
+/// The segment being written: bytes gather in a buffer, and every whole
+/// block of it is hashed at once and written (a table's entries are put a
+/// few bytes at a time).
 struct Hashing {
-    out: BufWriter<File>,
-    block: Xxh3,
-    in_block: usize,
+    out: File,
+    pending: Vec<u8>,
     sums: Vec<u64>,
     len: u64,
     /// The first block's bytes, made again once the header is complete.
     first: Vec<u8>,
 }
 
+/// Bytes gathered before whole blocks are hashed and written.
+const PENDING: usize = 1 << 20;
+
 impl Hashing {
+    fn new(out: File) -> Self {
+        Hashing { out, pending: Vec::with_capacity(PENDING + BLOCK), sums: Vec::new(), len: 0, first: Vec::new() }
+    }
+
     fn put(&mut self, bytes: &[u8]) -> io::Result<()> {
         if self.first.len() < BLOCK {
             let take = (BLOCK - self.first.len()).min(bytes.len());
             self.first.extend_from_slice(&bytes[..take]);
         }
-        let mut rest = bytes;
-        while !rest.is_empty() {
-            let take = (BLOCK - self.in_block).min(rest.len());
-            self.block.update(&rest[..take]);
-            self.in_block += take;
-            if self.in_block == BLOCK {
-                self.sums.push(self.block.digest());
-                self.block.reset();
-                self.in_block = 0;
-            }
-            rest = &rest[take..];
-        }
+        self.pending.extend_from_slice(bytes);
         self.len += bytes.len() as u64;
-        self.out.write_all(bytes)
+        if self.pending.len() >= PENDING {
+            self.write_blocks()?;
+        }
+        Ok(())
     }
 
-    /// The checksums of all blocks, the last one short.
-    fn finish(&mut self) -> Vec<u64> {
-        if self.in_block > 0 {
-            self.sums.push(self.block.digest());
-            self.in_block = 0;
+    /// Hashes and writes the whole blocks gathered; the rest of a block
+    /// waits for more.
+    fn write_blocks(&mut self) -> io::Result<()> {
+        let whole = self.pending.len() / BLOCK * BLOCK;
+        self.sums.extend(self.pending[..whole].chunks(BLOCK).map(xxhash_rust::xxh3::xxh3_64));
+        self.out.write_all(&self.pending[..whole])?;
+        self.pending.drain(..whole);
+        Ok(())
+    }
+
+    /// Writes what is left and returns the checksums of all blocks, the
+    /// last one short.
+    fn finish(&mut self) -> io::Result<Vec<u64>> {
+        self.write_blocks()?;
+        if !self.pending.is_empty() {
+            self.sums.push(xxhash_rust::xxh3::xxh3_64(&self.pending));
+            self.out.write_all(&self.pending)?;
+            self.pending.clear();
         }
-        std::mem::take(&mut self.sums)
+        Ok(std::mem::take(&mut self.sums))
     }
 }
 
