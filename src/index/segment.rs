@@ -289,24 +289,25 @@ impl<'a> Builder<'a> {
             }
         }
         out.put(&self.sketches)?;
-        // The entries, and those that name each item.
+        // The entries, and per item the rare anchors it lost to a common
+        // entry here (few: counting every entry's item instead reads a
+        // per-item array in hash order, a cache miss per entry).
         let mut anchor_entries = 0u64;
-        let mask = (1u64 << item_bits) - 1;
-        let mut held = vec![0u16; if self.anchors_left_out() { 0 } else { self.items.len() }];
-        self.anchor_table(item_bits, &own, |key| {
-            anchor_entries += 1;
-            if key & mask != mask {
-                let h = &mut held[(key & mask) as usize];
-                *h = h.saturating_add(1);
-            }
-            out.put(&key.to_le_bytes())
-        })?;
+        let mut lost = vec![0u16; if self.anchors_left_out() { 0 } else { self.items.len() }];
+        self.anchor_table(
+            item_bits,
+            &own,
+            |key| {
+                anchor_entries += 1;
+                out.put(&key.to_le_bytes())
+            },
+            |item| lost[item as usize] = lost[item as usize].saturating_add(1),
+        )?;
         drop(own);
         if anchor_entries > 0 {
-            let distinct = self.distinct_anchors();
-            for (&h, &d) in held.iter().zip(&distinct) {
-                out.put(&h.to_le_bytes())?;
-                out.put(&d.to_le_bytes())?;
+            for ((held, distinct), lost) in self.anchor_counts().into_iter().zip(lost) {
+                out.put(&held.saturating_sub(lost).to_le_bytes())?;
+                out.put(&distinct.to_le_bytes())?;
             }
         }
         let mut id_at = 0u64;
@@ -348,21 +349,24 @@ impl Builder<'_> {
         self.no_anchors || self.anchorless > 0
     }
 
-    /// Per item, how many distinct anchors it has (saturated; 0 for an item
-    /// of a merged segment that does not say).
-    fn distinct_anchors(&self) -> Vec<u16> {
-        let mut distinct = vec![0u16; self.items.len()];
+    /// Per item, its rare and its distinct anchors before this table
+    /// (saturated): a record's are all rare, a merged segment's item has the
+    /// counts that segment gave it, (0, 0) when it gave none.
+    fn anchor_counts(&self) -> Vec<(u16, u16)> {
+        let mut counts = vec![(0u16, 0u16); self.items.len()];
         let mut start = 0;
         for &(item, end) in &self.anchor_ends {
-            distinct[item as usize] = (end - start).min(u16::MAX as usize) as u16;
+            let n = (end - start).min(u16::MAX as usize) as u16;
+            counts[item as usize] = (n, n);
             start = end;
         }
+        let saturated = |n: u32| n.min(u32::from(u16::MAX)) as u16;
         for &(s, base) in &self.merged {
             for i in 0..s.items() {
-                distinct[base as usize + i] = s.anchor_counts(i).map_or(0, |(_, d)| d.min(u16::MAX as u32) as u16);
+                counts[base as usize + i] = s.anchor_counts(i).map_or((0, 0), |(h, d)| (saturated(h), saturated(d)));
             }
         }
-        distinct
+        counts
     }
 
     /// The records' anchors as entries of the anchor table (hash over
@@ -387,7 +391,14 @@ impl Builder<'_> {
     /// the records and of the merged segments, by hash (its low `item_bits`
     /// dropped), each hash's items ascending, or one common entry when more
     /// than [`MAX_ANCHOR_PARAGRAPHS`] hold it (or a merged segment says so).
-    fn anchor_table(&self, item_bits: u32, own: &[u64], mut emit: impl FnMut(u64) -> io::Result<()>) -> io::Result<()> {
+    /// `lost(item)` for each item holder of an anchor written as common.
+    fn anchor_table(
+        &self,
+        item_bits: u32,
+        own: &[u64],
+        mut emit: impl FnMut(u64) -> io::Result<()>,
+        mut lost: impl FnMut(u32),
+    ) -> io::Result<()> {
         if self.anchors_left_out() {
             return Ok(());
         }
@@ -398,7 +409,7 @@ impl Builder<'_> {
             for run in own.chunk_by(|a, b| a & !mask == b & !mask) {
                 holders.clear();
                 holders.extend(run.iter().map(|&k| Holder::Item((k & mask) as u32)));
-                emit_group(run[0] & !mask, mask, &mut holders, &mut emit)?;
+                emit_group(run[0] & !mask, mask, &mut holders, &mut emit, &mut lost)?;
             }
             return Ok(());
         }
@@ -429,7 +440,7 @@ impl Builder<'_> {
                     *head = source.next();
                 }
             }
-            emit_group(hash, mask, &mut holders, &mut emit)?;
+            emit_group(hash, mask, &mut holders, &mut emit, &mut lost)?;
         }
         Ok(())
     }
@@ -438,17 +449,23 @@ impl Builder<'_> {
 /// Emits the anchor table's entries for one hash (its low bits, `mask`,
 /// zero) held by `holders`: one per item, ascending, or one common entry
 /// when more than [`MAX_ANCHOR_PARAGRAPHS`] items hold it or a merged
-/// segment says it is common.
+/// segment says it is common; `lost(item)` for each item of a common one.
 fn emit_group(
     hash: u64,
     mask: u64,
     holders: &mut Vec<Holder>,
     emit: &mut impl FnMut(u64) -> io::Result<()>,
+    lost: &mut impl FnMut(u32),
 ) -> io::Result<()> {
     // One item may come twice: two of its hashes alike in the bits kept.
     holders.sort_unstable();
     holders.dedup();
     if holders.len() > MAX_ANCHOR_PARAGRAPHS as usize || holders.contains(&Holder::Common) {
+        for &holder in holders.iter() {
+            if let Holder::Item(i) = holder {
+                lost(i);
+            }
+        }
         return emit(hash | mask);
     }
     for &holder in holders.iter() {
