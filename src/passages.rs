@@ -311,7 +311,7 @@ pub fn candidate_pairs_of(
         distinct_at.into_iter().enumerate().map(|(i, d)| d.into_inner().saturating_sub(common(i))).collect();
     let signature: Vec<[u64; 4]> = signature_at.into_iter().map(|w| w.map(AtomicU64::into_inner)).collect();
     let size = |i: usize| rare[i] + common(i);
-    let needed = |a: u32, b: u32| needed(size(a as usize).min(size(b as usize)));
+    let need_of = |a: u32, b: u32| needed(size(a as usize).min(size(b as usize)));
     // A pair sharing `shared` rare anchors: a candidate when that is enough;
     // checked when the smaller text could be contained in the other: it
     // holds enough common anchors that the other may share too, and its
@@ -322,7 +322,7 @@ pub fn candidate_pairs_of(
     // counts; whether two paragraphs are apart takes a few dependent
     // lookups in the scan's tables, so it is asked last.
     let judge = |a: u32, b: u32, shared: u32, found: &mut Found| {
-        let need = needed(a, b);
+        let need = need_of(a, b);
         if shared >= need {
             if apart(a, b) {
                 found.0.push((a, b, shared));
@@ -416,7 +416,7 @@ pub fn candidate_pairs_of(
                     .filter_map(|&(_, s)| {
                         distinct(s as usize, of_small);
                         let all = crate::verify::intersection(of_large, of_small) as u32;
-                        let enough = all >= needed(large, s) && 5 * all >= 3 * size(s as usize);
+                        let enough = all >= need_of(large, s) && 5 * all >= 3 * size(s as usize);
                         enough.then_some((large.min(s), large.max(s), all))
                     })
                     .collect::<Vec<_>>()

@@ -305,7 +305,7 @@ impl<'a> Builder<'a> {
         )?;
         drop(own);
         if anchor_entries > 0 {
-            for ((held, distinct), lost) in self.anchor_counts().into_iter().zip(lost) {
+            for ((held, distinct), lost) in self.prior_counts().into_iter().zip(lost) {
                 out.put(&held.saturating_sub(lost).to_le_bytes())?;
                 out.put(&distinct.to_le_bytes())?;
             }
@@ -352,7 +352,7 @@ impl Builder<'_> {
     /// Per item, its rare and its distinct anchors before this table
     /// (saturated): a record's are all rare, a merged segment's item has the
     /// counts that segment gave it, (0, 0) when it gave none.
-    fn anchor_counts(&self) -> Vec<(u16, u16)> {
+    fn prior_counts(&self) -> Vec<(u16, u16)> {
         let mut counts = vec![(0u16, 0u16); self.items.len()];
         let mut start = 0;
         for &(item, end) in &self.anchor_ends {
