@@ -190,7 +190,8 @@ pub fn candidate_pairs(anchors: &[&[u64]]) -> Vec<(u32, u32, u32)> {
 }
 
 /// Pairs `(i, j)`, `i < j`, of `n` texts that share enough anchors to be
-/// aligned, with the number shared; `anchors(i, out)` appends the anchors
+/// aligned, with the number shared (the rare anchors, counted up to 255; all
+/// anchors for a pair checked as a containment); `anchors(i, out)` appends the anchors
 /// of text `i`; pairs that `apart(i, j)` rejects (texts already known to
 /// match otherwise) are left out. Sorted.
 ///
@@ -270,7 +271,7 @@ pub fn candidate_pairs_of(
     // anchors held by two or more (each a run of ascending texts), and how
     // many common anchors each text holds, counted in the group's own array
     // (fewer groups when those arrays would take more than the budget).
-    let per_group = 4 * n.max(1);
+    let per_group = 4 * n.max(1) + 8 * Tally::BATCH;
     let groups = rayon::current_num_threads().min(budget / per_group).clamp(1, BUCKETS);
     let mut grouped: Vec<Vec<Bucket>> = (0..groups).map(|_| Vec::new()).collect();
     for (i, b) in buckets.into_iter().enumerate() {
@@ -279,7 +280,7 @@ pub fn candidate_pairs_of(
     let walked: Vec<(Runs, Vec<u32>)> = grouped
         .into_par_iter()
         .map(|group| {
-            let (mut runs, mut common) = (Runs::default(), vec![0u32; n]);
+            let (mut runs, mut common) = (Runs::default(), Tally::new(n));
             for bucket in group {
                 let mut postings = bucket.take()?;
                 postings.sort_unstable();
@@ -288,13 +289,13 @@ pub fn candidate_pairs_of(
                 for run in postings.chunk_by(|&a, &b| packing.hash(a) == packing.hash(b)) {
                     let texts = run.iter().map(|&k| packing.text(k));
                     if run.len() > MAX_POSTING {
-                        texts.for_each(|i| common[i as usize] += 1);
+                        common.add(texts);
                     } else if run.len() >= 2 {
                         runs.push(texts);
                     }
                 }
             }
-            Ok((runs, common))
+            Ok((runs, common.into_counts()))
         })
         .collect::<std::io::Result<_>>()?;
     let mut walked = walked.into_iter();
@@ -354,10 +355,14 @@ pub fn candidate_pairs_of(
     // can only matter when the smaller text has no other rare anchor, and
     // those texts' pairs are taken from their one anchor below, so here
     // pairs sharing one are passed over without a look at either text.
+    // The accumulator is one byte per text, so that more of it stays in the
+    // cache (the counting is a random access per shared anchor): a count
+    // stops at 255, far above the [`PASSAGE_ANCHORS`] that make a pair a
+    // candidate whatever else is known, so no judgement changes.
     let (mut out, mut check): Found = (0..n.div_ceil(texts_per_job))
         .into_par_iter()
         .map_init(
-            || (vec![0u32; n], Vec::new()),
+            || (vec![0u8; n], Vec::new()),
             |(count, touched), job| {
                 let mut found: Found = Default::default();
                 for a in job * texts_per_job..((job + 1) * texts_per_job).min(n) {
@@ -368,12 +373,12 @@ pub fn candidate_pairs_of(
                             if count[b as usize] == 0 {
                                 touched.push(b);
                             }
-                            count[b as usize] += 1;
+                            count[b as usize] = count[b as usize].saturating_add(1);
                         }
                     }
                     // (The pairs are sorted once at the end.)
                     for b in touched.drain(..) {
-                        let shared = std::mem::take(&mut count[b as usize]);
+                        let shared = u32::from(std::mem::take(&mut count[b as usize]));
                         if shared >= 2 {
                             judge(a as u32, b, shared, &mut found);
                         }
@@ -427,6 +432,65 @@ pub fn candidate_pairs_of(
     out.extend(checked);
     out.par_sort_unstable();
     Ok(out)
+}
+
+/// Counts per text, incremented in batches. Common anchors are about half
+/// of all anchors, their holders spread over every text: counted one by
+/// one, nearly every increment would miss the cache. A batch of text
+/// numbers is sorted by a counting sort on their high bits into 256 ranges
+/// of texts, and the counters of each range, a slice that the cache holds,
+/// are incremented together.
+struct Tally {
+    counts: Vec<u32>,
+    pending: Vec<u32>,
+    sorted: Vec<u32>,
+    /// A text's range is its number shifted right by this much.
+    shift: u32,
+}
+
+impl Tally {
+    /// Text numbers held before they are counted.
+    const BATCH: usize = 1 << 20;
+
+    /// Counters for `n` texts.
+    fn new(n: usize) -> Self {
+        let bits = usize::BITS - n.leading_zeros();
+        Tally { counts: vec![0; n], pending: Vec::new(), sorted: Vec::new(), shift: bits.saturating_sub(8) }
+    }
+
+    fn add(&mut self, texts: impl Iterator<Item = u32>) {
+        self.pending.extend(texts);
+        if self.pending.len() >= Self::BATCH {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        let range = |i: u32| (i >> self.shift) as usize;
+        let mut fill = [0usize; 256];
+        for &i in &self.pending {
+            fill[range(i)] += 1;
+        }
+        let mut at = 0;
+        for f in &mut fill {
+            (*f, at) = (at, at + *f);
+        }
+        self.sorted.resize(self.pending.len(), 0);
+        for &i in &self.pending {
+            let r = range(i);
+            self.sorted[fill[r]] = i;
+            fill[r] += 1;
+        }
+        for &i in &self.sorted {
+            self.counts[i as usize] += 1;
+        }
+        self.pending.clear();
+    }
+
+    fn into_counts(mut self) -> Vec<u32> {
+        self.flush();
+        self.counts
+    }
 }
 
 /// Lists of texts one after another (compressed rows): run `r` is
@@ -633,6 +697,27 @@ mod tests {
         let fewer = all(0, &apart);
         assert_eq!(fewer.len(), 201);
         assert!(!fewer.iter().any(|&(a, b, _)| (a, b) == (0, 1)));
+    }
+
+    #[test]
+    fn a_tally_counts_what_it_is_given_in_and_across_batches() {
+        for n in [1usize, 3, 255, 256, 257, 100_000] {
+            let mut tally = Tally::new(n);
+            let mut want = vec![0u32; n];
+            // More than a batch, in runs that cross batches.
+            let mut x = 12345u64;
+            for _ in 0..(Tally::BATCH * 5 / 2) / 64 {
+                let run: Vec<u32> = (0..64)
+                    .map(|_| {
+                        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                        ((x >> 33) % n as u64) as u32
+                    })
+                    .collect();
+                run.iter().for_each(|&i| want[i as usize] += 1);
+                tally.add(run.into_iter());
+            }
+            assert_eq!(tally.into_counts(), want, "{n} texts");
+        }
     }
 
     #[test]
