@@ -558,21 +558,46 @@ pub fn scan_with(
     }
     keyed.par_sort_unstable();
     // rep_of[g]: index into `reps` of the representative (first member) of
-    // g's exact group.
+    // g's exact group. Groups are numbered in the order of their first
+    // member, not of their hash: the stages after this one go through the
+    // representatives in order, and so read their texts front to back
+    // instead of at random places (a cache and TLB miss per text).
     let mut rep_of: Vec<u32> = vec![0; n_items];
-    let mut reps: Vec<u32> = Vec::new();
-    // Members of every exact group, group by group: members[group_start[r]..group_start[r + 1]].
-    let mut members: Vec<u32> = Vec::with_capacity(n_items);
-    let mut group_start: Vec<u32> = vec![0];
+    let mut groups = 0u32;
     for group in keyed.chunk_by(|a, b| a.0 == b.0) {
         for &(_, g) in group {
-            rep_of[g as usize] = reps.len() as u32;
-            members.push(g);
+            rep_of[g as usize] = groups;
         }
-        reps.push(group[0].1);
-        group_start.push(members.len() as u32);
+        groups += 1;
     }
     drop(keyed);
+    let mut renumbered = vec![u32::MAX; groups as usize];
+    let mut reps: Vec<u32> = Vec::with_capacity(groups as usize);
+    for (g, r) in rep_of.iter_mut().enumerate() {
+        let new = &mut renumbered[*r as usize];
+        if *new == u32::MAX {
+            *new = reps.len() as u32;
+            reps.push(g as u32);
+        }
+        *r = *new;
+    }
+    drop(renumbered);
+    // Members of every exact group, group by group, ascending:
+    // members[group_start[r]..group_start[r + 1]].
+    let mut group_start: Vec<u32> = vec![0; reps.len() + 1];
+    for &r in &rep_of {
+        group_start[r as usize + 1] += 1;
+    }
+    for r in 0..reps.len() {
+        group_start[r + 1] += group_start[r];
+    }
+    let mut members: Vec<u32> = vec![0; n_items];
+    let mut fill = group_start.clone();
+    for (g, &r) in rep_of.iter().enumerate() {
+        members[fill[r as usize] as usize] = g as u32;
+        fill[r as usize] += 1;
+    }
+    drop(fill);
     // A representative's normalized text, where its file keeps it; its
     // shingle set, made when first needed (verification and reports need
     // the sets of few representatives: holding all would take eight bytes
