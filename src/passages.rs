@@ -93,6 +93,9 @@ fn signature_bit(h: u64) -> usize {
 /// check by counting all the anchors they share.
 type Found = (Vec<(u32, u32, u32)>, Vec<(u32, u32)>);
 
+/// The label of a text with none.
+const UNLABELLED: u32 = u32::MAX;
+
 /// Buckets the anchors are sorted in, one by one.
 const BUCKETS: usize = 256;
 
@@ -185,15 +188,15 @@ impl Packing {
 /// enough of them to be aligned, with the number shared. Sorted. See
 /// [`candidate_pairs_of`].
 pub fn candidate_pairs(anchors: &[&[u64]]) -> Vec<(u32, u32, u32)> {
-    candidate_pairs_of(anchors.len(), usize::MAX, |i, out| out.extend_from_slice(anchors[i]), |_, _| true)
+    candidate_pairs_of(anchors.len(), usize::MAX, |i, out| out.extend_from_slice(anchors[i]), |_| None)
         .expect("no temporary files without a budget")
 }
 
 /// Pairs `(i, j)`, `i < j`, of `n` texts that share enough anchors to be
 /// aligned, with the number shared (the rare anchors, counted up to 255; all
 /// anchors for a pair checked as a containment); `anchors(i, out)` appends the anchors
-/// of text `i`; pairs that `apart(i, j)` rejects (texts already known to
-/// match otherwise) are left out. Sorted.
+/// of text `i`; pairs of texts with one `label` (texts already known to
+/// match otherwise; labels are below `u32::MAX`) are left out. Sorted.
 ///
 /// Pairs come from the anchors that at most [`MAX_POSTING`] paragraphs hold
 /// (*rare* anchors; a common one, a stock phrase, would pair thousands). A
@@ -219,8 +222,13 @@ pub fn candidate_pairs_of(
     n: usize,
     budget: usize,
     anchors: impl Fn(usize, &mut Vec<u64>) + Sync,
-    apart: impl Fn(u32, u32) -> bool + Sync,
+    label: impl Fn(u32) -> Option<u32> + Sync,
 ) -> std::io::Result<Vec<(u32, u32, u32)>> {
+    let labels: Vec<u32> = (0..n as u32).into_par_iter().map(|i| label(i).unwrap_or(UNLABELLED)).collect();
+    let apart = |a: u32, b: u32| {
+        let l = labels[a as usize];
+        l == UNLABELLED || l != labels[b as usize]
+    };
     let texts_per_job = n.div_ceil(rayon::current_num_threads() * 16).max(1);
     // Per paragraph, how many distinct anchors it has, and a 256-bit
     // signature of them: bits of s missing from b's stand for distinct
@@ -277,6 +285,13 @@ pub fn candidate_pairs_of(
     for (i, b) in buckets.into_iter().enumerate() {
         grouped[i * groups / BUCKETS].push(b.into_inner().unwrap_or_else(|e| e.into_inner()));
     }
+    // An anchor whose holders all have one label pairs no texts that are
+    // apart: it is dropped here instead of counted for every pair of them
+    // (near copies of one paragraph share nearly all their anchors).
+    let one_label = |run: &[u64]| {
+        let first = labels[packing.text(run[0]) as usize];
+        first != UNLABELLED && run[1..].iter().all(|&k| labels[packing.text(k) as usize] == first)
+    };
     let walked: Vec<(Runs, Vec<u32>)> = grouped
         .into_par_iter()
         .map(|group| {
@@ -290,7 +305,7 @@ pub fn candidate_pairs_of(
                     let texts = run.iter().map(|&k| packing.text(k));
                     if run.len() > MAX_POSTING {
                         common.add(texts);
-                    } else if run.len() >= 2 {
+                    } else if run.len() >= 2 && !one_label(run) {
                         runs.push(texts);
                     }
                 }
@@ -684,19 +699,29 @@ mod tests {
             .collect();
         let zero = sets[0].clone();
         sets[3].extend(zero);
-        let all = |budget: usize, apart: &(dyn Fn(u32, u32) -> bool + Sync)| {
-            candidate_pairs_of(sets.len(), budget, |i, out| out.extend_from_slice(&sets[i]), apart).unwrap()
+        let all = |budget: usize, label: &(dyn Fn(u32) -> Option<u32> + Sync)| {
+            candidate_pairs_of(sets.len(), budget, |i, out| out.extend_from_slice(&sets[i]), label).unwrap()
         };
-        let pairs = all(usize::MAX, &|_, _| true);
-        assert_eq!(all(0, &|_, _| true), pairs);
+        let pairs = all(usize::MAX, &|_| None);
+        assert_eq!(all(0, &|_| None), pairs);
         let found: Vec<(u32, u32)> = pairs.iter().map(|&(a, b, _)| (a, b)).collect();
         assert!(found.contains(&(0, 3)) && found.contains(&(1, 3)));
         assert!((0..200).all(|i| found.contains(&(2 * i, 2 * i + 1))), "{found:?}");
         assert_eq!(found.len(), 202);
-        let apart = |a: u32, b: u32| (a, b) != (0, 1);
-        let fewer = all(0, &apart);
-        assert_eq!(fewer.len(), 201);
-        assert!(!fewer.iter().any(|&(a, b, _)| (a, b) == (0, 1)));
+        // Texts 0 and 1 match otherwise, and so do 4 and 5: their passages
+        // are not searched, 0's containment in 3 still is; texts 6 and 7 are
+        // labelled alike but for 6's own.
+        let label = |i: u32| match i {
+            0 | 1 => Some(7),
+            4 | 5 => Some(9),
+            6 => Some(11),
+            7 => Some(12),
+            _ => None,
+        };
+        let fewer = all(0, &label);
+        assert_eq!(fewer.len(), 200);
+        assert!(!fewer.iter().any(|&(a, b, _)| (a, b) == (0, 1) || (a, b) == (4, 5)));
+        assert!(fewer.iter().any(|&(a, b, _)| (a, b) == (0, 3)) && fewer.iter().any(|&(a, b, _)| (a, b) == (6, 7)));
     }
 
     #[test]

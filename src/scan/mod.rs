@@ -826,16 +826,16 @@ pub fn scan_with(
             first == last
         })
         .collect();
-    // Two singles are searched for a shared passage unless they are one
-    // paragraph or their paragraphs already match alike.
+    // Two singles are searched for a shared passage unless their paragraphs
+    // already match alike (two singles are never one paragraph: each is the
+    // representative of another exact group).
     let place = |x: u32| {
         let (f, p, _) = place_of[reps[singles[x as usize] as usize] as usize];
         (f, p)
     };
-    let apart = |x: u32, y: u32| {
-        let ((fx, px), (fy, py)) = (place(x), place(y));
-        let (lx, ly) = (label_of[fx as usize][px as usize], label_of[fy as usize][py as usize]);
-        (fx, px) != (fy, py) && (lx.is_none() || lx != ly)
+    let label = |x: u32| {
+        let (f, p) = place(x);
+        label_of[f as usize][p as usize]
     };
     // The anchor list is kept in memory up to POSTINGS_BUDGET; the rest
     // waits in temporary files.
@@ -849,7 +849,7 @@ pub fn scan_with(
                 passages::anchors(hashes, keys, out);
             })
         },
-        apart,
+        label,
     )
     .unwrap_or_else(|e| {
         diagnostics.push(Diagnostic::error(
