@@ -201,17 +201,21 @@ impl Cluster {
         self.text.push(c);
     }
 
-    #[inline]
-    fn flush(&mut self, out: &mut String, mut offsets: Option<&mut Vec<u32>>) {
+    /// Writes the cluster's normalized form; inlined for a fast-path
+    /// character, the NFKC path called.
+    #[inline(always)]
+    fn flush(&mut self, out: &mut String, offsets: Option<&mut Vec<u32>>) {
         if let Some((_, kept)) = self.fast.take() {
             if let Some(k) = kept {
                 push(out, offsets, k, self.at);
             }
-            return;
+        } else if !self.text.is_empty() {
+            self.flush_text(out, offsets);
         }
-        if self.text.is_empty() {
-            return;
-        }
+    }
+
+    #[inline(never)]
+    fn flush_text(&mut self, out: &mut String, mut offsets: Option<&mut Vec<u32>>) {
         for n in self.text.nfkc() {
             for l in n.to_lowercase() {
                 match l {

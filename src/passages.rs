@@ -335,8 +335,8 @@ pub fn candidate_pairs_of(
     // enough.
     //
     // Most pairs judged share two or three anchors by chance and fail the
-    // counts; whether two paragraphs are apart takes a few dependent
-    // lookups in the scan's tables, so it is asked last.
+    // counts; whether two paragraphs are apart takes two lookups at random
+    // places, so it is asked last.
     let judge = |a: u32, b: u32, shared: u32, found: &mut Found| {
         let need = need_of(a, b);
         if shared >= need {
@@ -709,8 +709,8 @@ mod tests {
         assert!((0..200).all(|i| found.contains(&(2 * i, 2 * i + 1))), "{found:?}");
         assert_eq!(found.len(), 202);
         // Texts 0 and 1 match otherwise, and so do 4 and 5: their passages
-        // are not searched, 0's containment in 3 still is; texts 6 and 7 are
-        // labelled alike but for 6's own.
+        // are not searched, 0's containment in 3 still is; texts 6 and 7
+        // have labels, but not one label: their passage is searched.
         let label = |i: u32| match i {
             0 | 1 => Some(7),
             4 | 5 => Some(9),
