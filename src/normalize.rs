@@ -146,19 +146,20 @@ fn fast_table() -> &'static [u32; 0x10000] {
 /// such a character: half-width ﾞ becomes a combining mark that composes
 /// with the kana before it.
 fn starts_cluster(c: char) -> bool {
-    let boundary =
-        |c: char| canonical_combining_class(c) == 0 && is_nfkc_quick(std::iter::once(c)) != IsNormalized::Maybe;
-    if !boundary(c) {
-        return false;
+    let quick = |c: char| is_nfkc_quick(std::iter::once(c));
+    match quick(c) {
+        IsNormalized::Yes => canonical_combining_class(c) == 0,
+        IsNormalized::Maybe => false,
+        IsNormalized::No => {
+            let mut first = None;
+            unicode_normalization::char::decompose_compatible(c, |d| {
+                first.get_or_insert(d);
+            });
+            canonical_combining_class(c) == 0
+                && first
+                    .is_none_or(|d| d == c || (canonical_combining_class(d) == 0 && quick(d) != IsNormalized::Maybe))
+        }
     }
-    if is_nfkc_quick(std::iter::once(c)) == IsNormalized::Yes {
-        return true;
-    }
-    let mut first = None;
-    unicode_normalization::char::decompose_compatible(c, |d| {
-        first.get_or_insert(d);
-    });
-    first.is_none_or(|d| d == c || boundary(d))
 }
 
 /// One starter and the combining characters that follow it: the unit that
