@@ -7,8 +7,14 @@
 //! DOUBLET_BENCH_ITEMS=10000000 cargo bench --bench index     # one row of 10 M items
 //! DOUBLET_BENCH_COMPACT=1 cargo bench --bench index          # and a row after compaction
 //! DOUBLET_BENCH_NO_PASSAGES=1 cargo bench --bench index      # every add with --no-passages
+//! DOUBLET_BENCH_DIR=/big/disk/ix cargo bench --bench index    # build there, keep it, and reuse it
 //! cargo test --benches                                       # quick: one index of 5 k items
 //! ```
+//!
+//! With `DOUBLET_BENCH_DIR` the index, its texts and the batch are kept in
+//! that directory, and a later run with the same sizes measures the rows on
+//! the index already there instead of building it again (the add rows are
+//! then not printed).
 //!
 //! The text part is pseudo-English (words drawn from a skewed vocabulary),
 //! added through `doublet::index::add` as a user's files would be; the batch
@@ -33,10 +39,19 @@ fn main() {
         Err(_) if full => vec![10_000, 100_000, 1_000_000],
         Err(_) => vec![5_000],
     };
-    let root = tempfile::Builder::new().prefix("doublet-index-bench-").tempdir().expect("temporary directory");
+    let kept = std::env::var_os("DOUBLET_BENCH_DIR").map(std::path::PathBuf::from);
+    let temporary;
+    let root: &Path = match &kept {
+        Some(dir) => dir,
+        None => {
+            temporary = tempfile::Builder::new().prefix("doublet-index-bench-").tempdir().expect("temporary directory");
+            temporary.path()
+        }
+    };
+    let reuse = kept.is_some() && root.join("ix").join("MANIFEST").exists();
     let params = Params::default();
     let store = Store { anchors: std::env::var_os("DOUBLET_BENCH_NO_PASSAGES").is_none() };
-    let texts = root.path().join("texts");
+    let texts = root.join("texts");
     std::fs::create_dir_all(&texts).expect("texts directory");
     // The archive's text: 4 MB in 40 files.
     let mut state = 1u64;
@@ -50,16 +65,23 @@ fn main() {
         std::fs::write(&path, text).expect("text file");
         sources.push(Source { name: path.display().to_string(), origin: Origin::File { path, fifo: false } });
     }
-    let dir = root.path().join("ix");
-    let t = Instant::now();
-    let added = index::add(&dir, sources, &params, store).expect("add");
-    let secs = t.elapsed().as_secs_f64();
-    println!(
-        "add (text): {:.1} MB in {secs:.2} s: {:.1} MB/s, {:.0} items/s",
-        bytes as f64 / 1e6,
-        bytes as f64 / 1e6 / secs,
-        added.items as f64 / secs
-    );
+    let dir = root.join("ix");
+    let mut items = if reuse {
+        let stats = Stats::of(&Index::open(&dir).expect("open the kept index"));
+        eprintln!("reusing the index in {} ({} items)", dir.display(), stats.items);
+        stats.items
+    } else {
+        let t = Instant::now();
+        let added = index::add(&dir, sources, &params, store).expect("add");
+        let secs = t.elapsed().as_secs_f64();
+        println!(
+            "add (text): {:.1} MB in {secs:.2} s: {:.1} MB/s, {:.0} items/s",
+            bytes as f64 / 1e6,
+            bytes as f64 / 1e6 / secs,
+            added.items as f64 / secs
+        );
+        added.items
+    };
     // The batch: 1 MB, a quarter copied from the archive.
     let mut batch = Vec::new();
     let mut len = 0;
@@ -70,7 +92,7 @@ fn main() {
         batch.push(p);
         i += 1;
     }
-    let batch_path = root.path().join("batch.txt");
+    let batch_path = root.join("batch.txt");
     std::fs::write(&batch_path, batch.join("\n\n")).expect("batch file");
 
     println!();
@@ -78,15 +100,13 @@ fn main() {
         "| index items | anchors | segments | bytes on disk | bytes per item | open (s) | check 1 MB (s) | of it, scan (s) | again (s) | findings |"
     );
     println!("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");
-    let mut items = added.items;
-    let mut filler = 0u64;
     for &size in &sizes {
         let t = Instant::now();
         let mut synthetic = 0;
         while items < size {
             let n = (size - items).min(1_000_000);
-            let records = synthetic_records(filler, n, &params);
-            filler += 1;
+            // Seeded by the items indexed before: every batch its own.
+            let records = synthetic_records(items as u64, n, &params);
             index::add_records(&dir, records, &params, store).expect("add synthetic items");
             items += n;
             synthetic += n;

@@ -164,11 +164,18 @@ fn passage_lookup(index: &Index, batch: &[FileRecord], items: &[(usize, usize)])
     type Held = Vec<(u32, u32, u32)>;
     let mut held: Held = Vec::new();
     let mut common = vec![false; anchors.len()];
-    let found: Vec<(Held, Vec<u32>)> = (0..index.segments.len())
+    // Each segment's table walked in as many pieces of the anchors as keep
+    // every worker busy (one compacted segment, too), each walk on its own.
+    let segments = index.segments.len();
+    let pieces = (4 * rayon::current_num_threads()).div_ceil(segments.max(1)).max(1);
+    let per_piece = anchors.len().div_ceil(pieces);
+    let tasks: Vec<(usize, &[(u64, u32)])> =
+        (0..segments).flat_map(|si| anchors.chunks(per_piece).map(move |piece| (si, piece))).collect();
+    let found: Vec<(Held, Vec<u32>)> = tasks
         .into_par_iter()
-        .map(|si| {
+        .map(|(si, piece)| {
             let (mut items, mut common) = (Vec::new(), Vec::new());
-            index.segments[si].anchor_all(&anchors, |q, holder| match holder {
+            index.segments[si].anchor_all(piece, |q, holder| match holder {
                 Holder::Item(i) => items.push((q, si as u32, i)),
                 Holder::Common => common.push(q),
             });

@@ -760,6 +760,21 @@ impl Segment {
         &ZEROS[..len.min(ZEROS.len())]
     }
 
+    /// Asks the memory for the bytes at `at` without waiting for them (see
+    /// [`touch`]): the whole block when it is still to be checked, as its
+    /// checksum reads all of it.
+    fn touch(&self, at: usize) {
+        let b = at >> self.block_shift;
+        if b < self.checked.len() * 64 && self.checked[b / 64].load(Relaxed) & (1 << (b % 64)) == 0 {
+            let start = b << self.block_shift;
+            for line in (start..start + (1 << self.block_shift)).step_by(64) {
+                touch(&self.map, line);
+            }
+        } else {
+            touch(&self.map, at);
+        }
+    }
+
     /// The first damage found in the segment, naming it; everything read
     /// since it was found may be zeros.
     pub fn damage(&self) -> Option<String> {
@@ -879,7 +894,8 @@ impl Segment {
     /// For every `(key, tag)` of `keys` (sorted by key), `found(tag, item)`
     /// for each item whose exact key is `key`, by one walk of the table (`walk`).
     pub fn exact_all(&self, keys: &[(u128, u32)], found: impl FnMut(u32, u32)) {
-        walk(self.items, |e| self.exact_entry(e), keys.iter().copied(), found);
+        let touch = |e: usize| self.touch(self.exact_at + e * EXACT_BYTES);
+        walk(self.items, |e| self.exact_entry(e), touch, keys.iter().copied(), found);
     }
 
     /// [`Segment::exact_all`] for band `b`'s keys.
@@ -890,7 +906,8 @@ impl Segment {
             let (key, item) = self.band_entry(b, e);
             ((key as u128) << 96, item)
         };
-        walk(self.items, entry, keys.iter().map(|&(key, tag)| ((key as u128) << 96, tag)), found);
+        let touch = |e: usize| self.touch(self.bands_at + (b * self.items + e) * BAND_BYTES);
+        walk(self.items, entry, touch, keys.iter().map(|&(key, tag)| ((key as u128) << 96, tag)), found);
     }
 
     /// Entry `e` of band `b`'s sorted table: key and item.
@@ -949,7 +966,8 @@ impl Segment {
             ((hash as u128) << 64, if let Holder::Item(i) = holder { i } else { u32::MAX })
         };
         let keys = anchors.iter().map(|&(h, tag)| (((h & !low) as u128) << 64, tag));
-        walk(self.anchor_entries, entry, keys, |tag, i| {
+        let touch = |e: usize| self.touch(self.anchors_at + e * ANCHOR_BYTES);
+        walk(self.anchor_entries, entry, touch, keys, |tag, i| {
             found(tag, if i == u32::MAX { Holder::Common } else { Holder::Item(i) })
         });
     }
@@ -957,74 +975,178 @@ impl Segment {
 
 /// For every `(key, tag)` of `keys` (sorted by key), `found(tag, item)` for
 /// each of the `n` entries `entry(e) = (key, item)` of a sorted table that
-/// hold `key`. The table is walked once, each search starting where the
-/// last one ended, so a batch of keys touches each page at most once.
+/// hold `key`. The table is walked once: keys are searched [`GROUP`] at a
+/// time, each group's searches starting where the last group's last one
+/// ended, so a batch of keys touches each page at most once. A search reads
+/// a few entries one after another, each a cache miss in a large table;
+/// the group's searches take their steps together, and every step's entries
+/// are first `touch`ed (asked of the memory without waiting), so their
+/// misses overlap instead of following one another.
 fn walk(
     n: usize,
     entry: impl Fn(usize) -> (u128, u32),
+    touch: impl Fn(usize),
     keys: impl Iterator<Item = (u128, u32)>,
     mut found: impl FnMut(u32, u32),
 ) {
     let key_at = |e: usize| entry(e).0;
+    let mut keys = keys.peekable();
+    let mut group: Vec<(u128, u32, Search)> = Vec::with_capacity(GROUP);
     let mut from = 0;
-    for (key, tag) in keys {
-        let mut e = lower_bound(from, n, &key_at, key);
-        from = e;
-        while e < n {
-            let (k, item) = entry(e);
-            if k != key {
+    while keys.peek().is_some() {
+        group.clear();
+        group.extend(keys.by_ref().take(GROUP).map(|(key, tag)| (key, tag, Search::start(from, n, &key_at, key))));
+        loop {
+            let probes = group.iter().filter_map(|(_, _, s)| s.probe()).inspect(|&g| touch(g)).count();
+            if probes == 0 {
                 break;
             }
-            found(tag, item);
-            e += 1;
+            for (_, _, s) in &mut group {
+                if let Some(g) = s.probe() {
+                    s.see(g, key_at(g));
+                }
+            }
+        }
+        for (_, _, s) in &group {
+            if let Some((lo, hi)) = s.left() {
+                touch(lo);
+                touch(hi);
+            }
+        }
+        for &(key, tag, ref s) in &group {
+            let mut e = s.finish(&key_at);
+            from = e;
+            while e < n {
+                let (k, item) = entry(e);
+                if k != key {
+                    break;
+                }
+                found(tag, item);
+                e += 1;
+            }
         }
     }
 }
 
+/// Searches of a [`walk`] that take their steps together.
+const GROUP: usize = 16;
+
+/// A search for the first entry at or after `from` whose key is at least
+/// `target`, among sorted keys `from..n`, one read at a time. Keys are
+/// hashes (spread evenly), so interpolating on their top 64 bits lands next
+/// to the answer; after a few probes that do not, halving ends it. Each
+/// probe narrows the range to one whose end keys are known, so a probe
+/// reads one new entry: a walk's searches read the entry where the last one
+/// ended (in memory already), the table's last (the same every time) and a
+/// few near the answer.
+struct Search {
+    target: u128,
+    /// `key(lo) < target <= key(hi)` while searching: the answer is in
+    /// `lo + 1 ..= hi`.
+    lo: usize,
+    hi: usize,
+    /// The keys at `lo` and `hi`.
+    first: u128,
+    end: u128,
+    probes: u32,
+    answer: Option<usize>,
+}
+
+impl Search {
+    /// Interpolating probes before halving.
+    const PROBES: u32 = 8;
+    /// A range this small is halved.
+    const SMALL: usize = 16;
+
+    fn start(from: usize, n: usize, key_at: &dyn Fn(usize) -> u128, target: u128) -> Search {
+        let done = |at: usize| Search { target, lo: at, hi: at, first: 0, end: 0, probes: 0, answer: Some(at) };
+        let lo = from.min(n);
+        if lo == n {
+            return done(lo);
+        }
+        let first = key_at(lo);
+        if target <= first {
+            return done(lo);
+        }
+        let end = key_at(n - 1);
+        if target > end {
+            return done(n);
+        }
+        Search { target, lo, hi: n - 1, first, end, probes: 0, answer: None }
+    }
+
+    /// The entry to read next while interpolating; `None` when the range is
+    /// small enough to halve, or the answer known.
+    fn probe(&self) -> Option<usize> {
+        if self.answer.is_some() || self.probes == Self::PROBES || self.hi - self.lo <= Self::SMALL {
+            return None;
+        }
+        let (t, f, l) = ((self.target >> 64) as u64, (self.first >> 64) as u64, (self.end >> 64) as u64);
+        // In floating point: a guess need not be exact, and a 128-bit
+        // division costs as much as the rest of the probe.
+        let span = (self.hi - self.lo) as f64;
+        let guess = self.lo + (t.saturating_sub(f) as f64 / l.saturating_sub(f).max(1) as f64 * span) as usize;
+        Some(guess.clamp(self.lo + 1, self.hi - 1))
+    }
+
+    /// Takes the key of the entry [`Search::probe`] named.
+    fn see(&mut self, guess: usize, key: u128) {
+        if key < self.target {
+            (self.lo, self.first) = (guess, key);
+        } else {
+            (self.hi, self.end) = (guess, key);
+        }
+        self.probes += 1;
+    }
+
+    /// The range left to halve, when the answer is not known.
+    fn left(&self) -> Option<(usize, usize)> {
+        self.answer.is_none().then_some((self.lo + 1, self.hi))
+    }
+
+    /// The answer, by halving what is left.
+    fn finish(&self, key_at: &dyn Fn(usize) -> u128) -> usize {
+        if let Some(at) = self.answer {
+            return at;
+        }
+        let (mut lo, mut hi) = (self.lo + 1, self.hi);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if key_at(mid) < self.target {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        lo
+    }
+}
+
 /// The first entry at or after `from` whose key is at least `target`, among
-/// sorted keys `from..n`. Keys are hashes (spread evenly), so interpolating
-/// on their top 64 bits lands next to the answer; after a few probes that do
-/// not, halving ends it. Each probe narrows the range to one whose end keys
-/// are known, so a probe reads one new entry: a walk's searches read the
-/// entry where the last one ended (in memory already), the table's last
-/// (the same every time) and a few near the answer.
+/// sorted keys `from..n` (see [`Search`]).
+#[cfg(test)]
 fn lower_bound(from: usize, n: usize, key_at: &dyn Fn(usize) -> u128, target: u128) -> usize {
-    let lo = from.min(n);
-    if lo == n || target <= key_at(lo) {
-        return lo;
+    let mut s = Search::start(from, n, key_at, target);
+    while let Some(g) = s.probe() {
+        s.see(g, key_at(g));
     }
-    let last = key_at(n - 1);
-    if target > last {
-        return n;
+    s.finish(key_at)
+}
+
+/// Asks the memory for the bytes at `at` of `map` without waiting for them:
+/// a hint, which reads nothing and cannot fault (nor, for a page not in
+/// memory, start a disk read).
+#[inline]
+fn touch(map: &[u8], at: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if at < map.len() {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        // SAFETY: SSE, which the intrinsic needs, is part of every x86-64;
+        // the pointer is inside the map, and a prefetch reads nothing.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(map[at..].as_ptr().cast()) };
     }
-    // key_at(lo) < target <= key_at(hi): the answer is in lo + 1 ..= hi.
-    let (mut lo, mut hi) = (lo, n - 1);
-    let (mut first, mut end) = (key_at(lo), last);
-    for _ in 0..8 {
-        if hi - lo <= 16 {
-            break;
-        }
-        let (t, f, l) = ((target >> 64) as u64, (first >> 64) as u64, (end >> 64) as u64);
-        let span = (hi - lo) as u128;
-        let guess = lo + (t.saturating_sub(f) as u128 * span / l.saturating_sub(f).max(1) as u128) as usize;
-        let guess = guess.clamp(lo + 1, hi - 1);
-        let key = key_at(guess);
-        if key < target {
-            (lo, first) = (guess, key);
-        } else {
-            (hi, end) = (guess, key);
-        }
-    }
-    let (mut lo, mut hi) = (lo + 1, hi);
-    while lo < hi {
-        let mid = lo + (hi - lo) / 2;
-        if key_at(mid) < target {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
-    lo
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (map, at);
 }
 
 fn u32_at(b: &[u8], at: usize) -> u32 {
@@ -1394,6 +1516,27 @@ mod tests {
         let s = Segment::open(&path, len, sum).unwrap();
         assert!(s.has_anchors() && s.places == 0);
         assert_eq!((s.file(1).path.as_str(), s.item(150).inside), ("file-1.txt", None));
+    }
+
+    #[test]
+    fn a_walk_finds_every_holder_of_every_key() {
+        use crate::minhash::mix;
+        // Keys held by two entries, and batch keys held by none, by one and
+        // by two, some asked twice, in many groups.
+        let mut table: Vec<(u128, u32)> = (0..3000u64).map(|i| ((mix(i % 2500) as u128) << 64, i as u32)).collect();
+        table.sort_unstable();
+        let mut keys: Vec<(u128, u32)> =
+            (0..400u64).map(|j| ((mix(j * 7 % 3100) as u128) << 64 | u128::from(j % 3 == 0), j as u32)).collect();
+        keys.extend(keys[..50].to_vec());
+        keys.sort_unstable();
+        let mut got = Vec::new();
+        walk(table.len(), |e| table[e], |_| {}, keys.iter().copied(), |tag, item| got.push((tag, item)));
+        let mut want: Vec<(u32, u32)> =
+            keys.iter().flat_map(|&(k, tag)| table.iter().filter(move |e| e.0 == k).map(move |e| (tag, e.1))).collect();
+        got.sort_unstable();
+        want.sort_unstable();
+        assert!(want.len() > 100 && keys.len() > 10 * GROUP);
+        assert_eq!(got, want);
     }
 
     #[test]
