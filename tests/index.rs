@@ -322,11 +322,13 @@ fn damage_beyond_the_first_block_is_found_when_read_and_by_verify() {
     assert_eq!(d.check(&["batch.txt"]).1, Some(1));
     let seg = d.path().join("ix/seg-000001.dseg");
     let original = fs::read(&seg).unwrap();
-    // Where the tables end: before 8 bytes per 1 KiB block and the footer.
+    // Where the tables end: before 8 bytes per block (its size in the
+    // header) and the footer.
     let len = original.len();
+    let block = u32::from_le_bytes(original[48..52].try_into().unwrap()) as usize;
     let data_end =
-        (1..len).map(|blocks| len - 16 - 8 * blocks).find(|&end| end.div_ceil(1 << 10) * 8 == len - 16 - end).unwrap();
-    assert!(data_end > 3 * (1 << 10), "the segment spans several blocks: {data_end}");
+        (1..len).map(|blocks| len - 16 - 8 * blocks).find(|&end| end.div_ceil(block) * 8 == len - 16 - end).unwrap();
+    assert!(data_end > 3 * block, "the segment spans several blocks: {data_end}");
     // The last byte of the paths: the indexed file's name, which a check
     // that finds a copy in it reads.
     let mut bytes = original.clone();

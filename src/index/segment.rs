@@ -26,7 +26,8 @@
 //!                 record's text, id offset u64, id length u32
 //! ids             the records' ids, end to end
 //! paths           the files' paths, end to end
-//! blocks    8 B   per 1 KiB block of all the above: its xxh3-64
+//! blocks    8 B   per block of all the above (its size in the header; 256 B as written
+//!                 now, 1 KiB before): its xxh3-64
 //! footer   16 B   xxh3-64 of the header and the block table, magic "DBLTEND1"
 //! ```
 //!
@@ -68,10 +69,12 @@ const END: &[u8; 8] = b"DBLTEND1";
 const VERSION: u32 = 5;
 /// Bytes per checksummed block: a lookup's probes touch a few of them.
 /// A lookup's probe reads a few bytes and a batch's walk of a table touches
-/// it in scattered places, so a block is a quarter of a page: the first
-/// check after opening hashes about four times less than with whole pages,
-/// for 8 bytes of table per KiB (0.8 % of a segment).
-const BLOCK: usize = 1 << 10;
+/// it in scattered places, so a block is four cache lines: the first check
+/// after opening a large index hashes mostly the blocks its probes land in
+/// (with 1 KiB blocks, as doublet wrote before and still reads, that
+/// hashing was most of the check), for 8 bytes of table per 256 (3.1 % of
+/// a segment).
+const BLOCK: usize = 1 << 8;
 const HEADER: usize = 128;
 /// The header of formats 1 to 3.
 const HEADER_3: usize = 64;
@@ -1326,13 +1329,14 @@ mod tests {
     }
 
     /// Writes `data` (a header of `header` bytes and the tables) to `path`
-    /// with its block table and footer, or with one checksum of it all as
+    /// with its block table (of the block size its header names) and footer, or with one checksum of it all as
     /// format 1 had (`whole`); returns its length and checksum.
     fn seal(path: &Path, mut data: Vec<u8>, header: usize, whole: bool) -> (u64, u64) {
         let sum = if whole {
             xxhash_rust::xxh3::xxh3_64(&data)
         } else {
-            let sums: Vec<u8> = data.chunks(BLOCK).flat_map(|c| xxhash_rust::xxh3::xxh3_64(c).to_le_bytes()).collect();
+            let block = u32_at(&data, 48) as usize;
+            let sums: Vec<u8> = data.chunks(block).flat_map(|c| xxhash_rust::xxh3::xxh3_64(c).to_le_bytes()).collect();
             let sum = footer_checksum(&data[..header], &sums);
             data.extend_from_slice(&sums);
             sum
@@ -1341,6 +1345,30 @@ mod tests {
         data.extend_from_slice(END);
         std::fs::write(path, &data).unwrap();
         (data.len() as u64, sum)
+    }
+
+    #[test]
+    fn segments_of_larger_blocks_are_read_and_checked() {
+        // As doublet wrote them before: 1 KiB blocks.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.dseg");
+        let (len, checksum) = write(&path, 20);
+        let good = Segment::open(&path, len, checksum).unwrap();
+        let key = (mix(19 * 1000 + 42) as u128) << 64 | 42;
+        let (found, at) = (exact(&good, key), good.bands_at + (7 * good.items + 1000) * BAND_BYTES + 5);
+        let mut data = std::fs::read(&path).unwrap()[..good.data_end].to_vec();
+        drop(good);
+        data[48..52].copy_from_slice(&1024u32.to_le_bytes());
+        let (len, checksum) = seal(&path, data, HEADER, false);
+        let old = Segment::open(&path, len, checksum).unwrap();
+        assert_eq!((old.block_shift, exact(&old, key)), (10, found));
+        assert!(old.verify().is_ok());
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes[at] ^= 4;
+        std::fs::write(&path, &bytes).unwrap();
+        let bad = Segment::open(&path, len, checksum).unwrap();
+        assert_eq!(bad.band_entry(7, 1000), (0, 0));
+        assert!(bad.damage().expect("damage found").contains("corrupt segment: checksum"));
     }
 
     #[test]
@@ -1400,7 +1428,7 @@ mod tests {
         assert!(again.verify().unwrap_err().contains("corrupt segment"));
 
         // In the header, the first block or the block table: refused at open.
-        for at in [20, 700, len as usize - FOOTER - 3] {
+        for at in [20, BLOCK - 50, len as usize - FOOTER - 3] {
             let mut broken = original.clone();
             broken[at] ^= 1;
             std::fs::write(&path, &broken).unwrap();
