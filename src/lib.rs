@@ -50,6 +50,7 @@ pub mod minhash;
 pub mod normalize;
 pub mod ocr;
 pub mod passages;
+pub mod prefetch;
 pub mod report;
 pub mod rss;
 pub mod scan;

@@ -20,6 +20,9 @@ use xxhash_rust::xxh3::xxh3_64_with_seed;
 /// Buckets up to this size yield all pairs; larger ones a sliding window.
 pub const BUCKET_ALL_PAIRS: usize = 64;
 
+/// How many buckets ahead of its pairs a bucket's sketches are asked for.
+const AHEAD: usize = 4;
+
 /// Recall the automatic banding aims for at the threshold.
 pub const TARGET_RECALL: f64 = 0.99;
 
@@ -64,17 +67,23 @@ pub fn candidate_pairs_where<T: Slot>(
     keep: impl Fn(u32, u32) -> bool + Sync,
 ) -> Vec<(u32, u32)> {
     let keys = |band: usize| band_keys(sketches, k, banding, band);
-    candidate_pairs_by(sketches.len() / k, k, banding, keys, keep)
+    let touch = |i: u32| crate::prefetch::touch_range(sketches, i as usize * k..(i as usize + 1) * k);
+    candidate_pairs_by(sketches.len() / k, k, banding, keys, touch, keep)
 }
 
 /// [`candidate_pairs_where`] of `n` sketches of `k` slots kept elsewhere:
 /// `keys(band)` gives every sketch's [`band_hash`] of that band's rows with
-/// its index, in any order.
+/// its index, in any order. `touch(i)` is called for the members of a
+/// bucket a few buckets before `keep` is asked about their pairs, so that
+/// sketches in memory can be asked for ahead ([`crate::prefetch`]): `keep`
+/// reads two sketches at scattered places, and waiting for them was a third
+/// of this stage.
 pub fn candidate_pairs_by(
     n: usize,
     k: usize,
     banding: Banding,
     keys: impl Fn(usize) -> Vec<(u64, u32)> + Sync,
+    touch: impl Fn(u32) + Sync,
     keep: impl Fn(u32, u32) -> bool + Sync,
 ) -> Vec<(u32, u32)> {
     assert!(banding.bands * banding.rows <= k);
@@ -86,7 +95,12 @@ pub fn candidate_pairs_by(
             keys.sort_unstable();
             let mut out = Vec::new();
             let mut ids = Vec::new();
-            for bucket in keys.chunk_by(|a, b| a.0 == b.0).filter(|b| b.len() > 1) {
+            let buckets = || keys.chunk_by(|a, b| a.0 == b.0).filter(|b| b.len() > 1);
+            let mut ahead = buckets().skip(AHEAD);
+            for bucket in buckets() {
+                for &(_, i) in ahead.next().unwrap_or_default() {
+                    touch(i);
+                }
                 ids.clear();
                 ids.extend(bucket.iter().map(|&(_, i)| i));
                 let from = out.len();

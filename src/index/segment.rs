@@ -60,6 +60,7 @@ use rayon::prelude::*;
 use xxhash_rust::xxh3::Xxh3;
 
 use crate::input::Inside;
+use crate::prefetch::{touch, touch_range};
 use crate::scan::{FileRecord, ItemRecord};
 
 const MAGIC: &[u8; 8] = b"DBLTSEG1";
@@ -764,15 +765,13 @@ impl Segment {
     }
 
     /// Asks the memory for the bytes at `at` without waiting for them (see
-    /// [`touch`]): the whole block when it is still to be checked, as its
+    /// [`crate::prefetch::touch`]): the whole block when it is still to be checked, as its
     /// checksum reads all of it.
     fn touch(&self, at: usize) {
         let b = at >> self.block_shift;
         if b < self.checked.len() * 64 && self.checked[b / 64].load(Relaxed) & (1 << (b % 64)) == 0 {
             let start = b << self.block_shift;
-            for line in (start..start + (1 << self.block_shift)).step_by(64) {
-                touch(&self.map, line);
-            }
+            touch_range(&self.map, start..start + (1 << self.block_shift));
         } else {
             touch(&self.map, at);
         }
@@ -1134,22 +1133,6 @@ fn lower_bound(from: usize, n: usize, key_at: &dyn Fn(usize) -> u128, target: u1
         s.see(g, key_at(g));
     }
     s.finish(key_at)
-}
-
-/// Asks the memory for the bytes at `at` of `map` without waiting for them:
-/// a hint, which reads nothing and cannot fault (nor, for a page not in
-/// memory, start a disk read).
-#[inline]
-fn touch(map: &[u8], at: usize) {
-    #[cfg(target_arch = "x86_64")]
-    if at < map.len() {
-        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-        // SAFETY: SSE, which the intrinsic needs, is part of every x86-64;
-        // the pointer is inside the map, and a prefetch reads nothing.
-        unsafe { _mm_prefetch::<_MM_HINT_T0>(map[at..].as_ptr().cast()) };
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = (map, at);
 }
 
 fn u32_at(b: &[u8], at: usize) -> u32 {

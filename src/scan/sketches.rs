@@ -110,7 +110,8 @@ impl Sketches {
                         self.read(a, bytes, x) && self.read(b, bytes, y) && keep(x, y)
                     })
                 };
-                lsh::candidate_pairs_by(*n, *k, banding, keys, pair)
+                // Sketches are read from the file when asked for: none ahead.
+                lsh::candidate_pairs_by(*n, *k, banding, keys, |_| {}, pair)
             }
         }
     }
