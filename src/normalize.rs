@@ -148,16 +148,15 @@ fn fast_table() -> &'static [u32; 0x10000] {
 fn starts_cluster(c: char) -> bool {
     let quick = |c: char| is_nfkc_quick(std::iter::once(c));
     match quick(c) {
-        IsNormalized::Yes => canonical_combining_class(c) == 0,
         IsNormalized::Maybe => false,
+        _ if canonical_combining_class(c) != 0 => false,
+        IsNormalized::Yes => true,
         IsNormalized::No => {
             let mut first = None;
             unicode_normalization::char::decompose_compatible(c, |d| {
                 first.get_or_insert(d);
             });
-            canonical_combining_class(c) == 0
-                && first
-                    .is_none_or(|d| d == c || (canonical_combining_class(d) == 0 && quick(d) != IsNormalized::Maybe))
+            first.is_none_or(|d| d == c || (canonical_combining_class(d) == 0 && quick(d) != IsNormalized::Maybe))
         }
     }
 }

@@ -730,10 +730,14 @@ impl Segment {
         Ok(segment)
     }
 
+    /// Whether block `b` was found to match its checksum already.
+    fn is_checked(&self, b: usize) -> bool {
+        self.checked[b / 64].load(Relaxed) & (1 << (b % 64)) != 0
+    }
+
     /// Whether block `b` matches its checksum, checking it the first time.
     fn check_block(&self, b: usize) -> bool {
-        let (word, bit) = (&self.checked[b / 64], 1u64 << (b % 64));
-        if word.load(Relaxed) & bit != 0 {
+        if self.is_checked(b) {
             return true;
         }
         let (start, end) = (b << self.block_shift, ((b + 1) << self.block_shift).min(self.data_end));
@@ -745,7 +749,7 @@ impl Segment {
             ));
             return false;
         }
-        word.fetch_or(bit, Relaxed);
+        self.checked[b / 64].fetch_or(1 << (b % 64), Relaxed);
         true
     }
 
@@ -769,7 +773,7 @@ impl Segment {
     /// checksum reads all of it.
     fn touch(&self, at: usize) {
         let b = at >> self.block_shift;
-        if b < self.checked.len() * 64 && self.checked[b / 64].load(Relaxed) & (1 << (b % 64)) == 0 {
+        if b < self.checked.len() * 64 && !self.is_checked(b) {
             let start = b << self.block_shift;
             touch_range(&self.map, start..start + (1 << self.block_shift));
         } else {
@@ -887,16 +891,21 @@ impl Segment {
         }))
     }
 
+    /// Where entry `e` of the sorted exact table lies.
+    fn exact_pos(&self, e: usize) -> usize {
+        self.exact_at + e * EXACT_BYTES
+    }
+
     /// Entry `e` of the sorted exact table: key and item.
     fn exact_entry(&self, e: usize) -> (u128, u32) {
-        let r = self.read(self.exact_at + e * EXACT_BYTES, EXACT_BYTES);
+        let r = self.read(self.exact_pos(e), EXACT_BYTES);
         (u128_at(r, 0), u32_at(r, 16))
     }
 
     /// For every `(key, tag)` of `keys` (sorted by key), `found(tag, item)`
     /// for each item whose exact key is `key`, by one walk of the table (`walk`).
     pub fn exact_all(&self, keys: &[(u128, u32)], found: impl FnMut(u32, u32)) {
-        let touch = |e: usize| self.touch(self.exact_at + e * EXACT_BYTES);
+        let touch = |e: usize| self.touch(self.exact_pos(e));
         walk(self.items, |e| self.exact_entry(e), touch, keys.iter().copied(), found);
     }
 
@@ -908,13 +917,18 @@ impl Segment {
             let (key, item) = self.band_entry(b, e);
             ((key as u128) << 96, item)
         };
-        let touch = |e: usize| self.touch(self.bands_at + (b * self.items + e) * BAND_BYTES);
+        let touch = |e: usize| self.touch(self.band_pos(b, e));
         walk(self.items, entry, touch, keys.iter().map(|&(key, tag)| ((key as u128) << 96, tag)), found);
+    }
+
+    /// Where entry `e` of band `b`'s sorted table lies.
+    fn band_pos(&self, b: usize, e: usize) -> usize {
+        self.bands_at + (b * self.items + e) * BAND_BYTES
     }
 
     /// Entry `e` of band `b`'s sorted table: key and item.
     fn band_entry(&self, b: usize, e: usize) -> (u32, u32) {
-        let r = self.read(self.bands_at + (b * self.items + e) * BAND_BYTES, BAND_BYTES);
+        let r = self.read(self.band_pos(b, e), BAND_BYTES);
         (u32_at(r, 0), u32_at(r, 4))
     }
 
@@ -943,10 +957,15 @@ impl Segment {
         (distinct > 0).then_some((u32::from(held), u32::from(distinct)))
     }
 
+    /// Where entry `e` of the anchor table lies.
+    fn anchor_pos(&self, e: usize) -> usize {
+        self.anchors_at + e * ANCHOR_BYTES
+    }
+
     /// Entry `e` of the anchor table: its hash, with the bits that name the
     /// item zero, and who holds it.
     fn anchor_entry(&self, e: usize) -> (u64, Holder) {
-        let key = u64_at(self.read(self.anchors_at + e * ANCHOR_BYTES, ANCHOR_BYTES), 0);
+        let key = u64_at(self.read(self.anchor_pos(e), ANCHOR_BYTES), 0);
         let mask = (1u64 << self.anchor_bits) - 1;
         let item = key & mask;
         (key & !mask, if item == mask { Holder::Common } else { Holder::Item(item as u32) })
@@ -968,7 +987,7 @@ impl Segment {
             ((hash as u128) << 64, if let Holder::Item(i) = holder { i } else { u32::MAX })
         };
         let keys = anchors.iter().map(|&(h, tag)| (((h & !low) as u128) << 64, tag));
-        let touch = |e: usize| self.touch(self.anchors_at + e * ANCHOR_BYTES);
+        let touch = |e: usize| self.touch(self.anchor_pos(e));
         walk(self.anchor_entries, entry, touch, keys, |tag, i| {
             found(tag, if i == u32::MAX { Holder::Common } else { Holder::Item(i) })
         });
@@ -1338,7 +1357,7 @@ mod tests {
         let (len, checksum) = write(&path, 20);
         let good = Segment::open(&path, len, checksum).unwrap();
         let key = (mix(19 * 1000 + 42) as u128) << 64 | 42;
-        let (found, at) = (exact(&good, key), good.bands_at + (7 * good.items + 1000) * BAND_BYTES + 5);
+        let (found, at) = (exact(&good, key), good.band_pos(7, 1000) + 5);
         let mut data = std::fs::read(&path).unwrap()[..good.data_end].to_vec();
         drop(good);
         data[48..52].copy_from_slice(&1024u32.to_le_bytes());
@@ -1400,7 +1419,7 @@ mod tests {
         // of that block finds the damage, and so does verify.
         let original = std::fs::read(&path).unwrap();
         let mut bytes = original.clone();
-        bytes[good.bands_at + (7 * good.items + 1000) * BAND_BYTES + 5] ^= 4;
+        bytes[good.band_pos(7, 1000) + 5] ^= 4;
         std::fs::write(&path, &bytes).unwrap();
         let bad = Segment::open(&path, len, checksum).unwrap();
         assert!(bad.damage().is_none());
