@@ -98,6 +98,8 @@ const UNLABELLED: u32 = u32::MAX;
 
 /// Buckets the anchors are sorted in, one by one.
 const BUCKETS: usize = 256;
+// A job keeps the bucket of each anchor in one byte.
+const _: () = assert!(BUCKETS <= 1 << u8::BITS);
 
 // Anchors are chosen for their least mixed hash, so the mixed hash's bits are
 // skewed; the shingle hash itself is uniform, and picks the bucket.
@@ -133,20 +135,23 @@ impl Bucket {
         file.write_all(&bytes)
     }
 
-    /// All the bucket's anchors, its file read back.
-    fn take(self) -> std::io::Result<Vec<u64>> {
+    /// All the bucket's anchors, its file read back, into `all` (cleared
+    /// first; one buffer for a worker's buckets, so that each bucket does
+    /// not take fresh pages of its own).
+    fn take_into(self, all: &mut Vec<u64>) -> std::io::Result<()> {
+        all.clear();
         let mut bytes = Vec::new();
         if let Some(file) = self.file {
             let mut file = file.into_inner().map_err(|e| e.into_error())?;
             file.seek(SeekFrom::Start(0))?;
             file.read_to_end(&mut bytes)?;
         }
-        let mut all = Vec::with_capacity(self.memory.iter().map(Vec::len).sum::<usize>() + bytes.len() / RECORD);
+        all.reserve(self.memory.iter().map(Vec::len).sum::<usize>() + bytes.len() / RECORD);
         for piece in self.memory {
             all.extend_from_slice(&piece);
         }
         all.extend(bytes.chunks_exact(RECORD).map(|r| u64::from_le_bytes(r.try_into().unwrap())));
-        Ok(all)
+        Ok(())
     }
 }
 
@@ -248,14 +253,21 @@ pub fn candidate_pairs_of(
         out.dedup();
     };
     const TEXTS_PER_PIECE: usize = 4096;
-    (0..n.div_ceil(TEXTS_PER_PIECE)).into_par_iter().try_for_each_init(Vec::new, |buf, job| {
-        let mut part = vec![Vec::new(); BUCKETS];
+    // A job's anchors are gathered in its worker's scratch space (packed,
+    // and the bucket of each), then cut into one piece of exact size per
+    // bucket: pieces grown one push at a time took up to twice their size,
+    // and copying and fresh pages were a fifth of collecting them.
+    let scratch = || (Vec::new(), Vec::<u64>::new(), Vec::<u8>::new());
+    (0..n.div_ceil(TEXTS_PER_PIECE)).into_par_iter().try_for_each_init(scratch, |(buf, keys, of), job| {
+        keys.clear();
+        of.clear();
         for i in job * TEXTS_PER_PIECE..((job + 1) * TEXTS_PER_PIECE).min(n) {
             distinct(i, buf);
             distinct_at[i].store(buf.len() as u32, Relaxed);
             let mut signature = [0u64; 4];
             for &h in buf.iter() {
-                part[bucket_of(h)].push(packing.pack(h, i as u32));
+                keys.push(packing.pack(h, i as u32));
+                of.push(bucket_of(h) as u8);
                 let bit = signature_bit(h);
                 signature[bit / 64] |= 1 << (bit % 64);
             }
@@ -263,8 +275,15 @@ pub fn candidate_pairs_of(
                 w.store(s, Relaxed);
             }
         }
+        let mut sizes = [0usize; BUCKETS];
+        for &b in of.iter() {
+            sizes[b as usize] += 1;
+        }
+        let mut part: Vec<Vec<u64>> = sizes.iter().map(|&len| Vec::with_capacity(len)).collect();
+        for (&k, &b) in keys.iter().zip(of.iter()) {
+            part[b as usize].push(k);
+        }
         for (b, piece) in part.into_iter().enumerate().filter(|(_, p)| !p.is_empty()) {
-            // What the piece takes, growth slack included.
             let bytes = piece.capacity() * std::mem::size_of::<u64>();
             let in_memory = held_bytes.fetch_add(bytes, Relaxed) + bytes <= budget;
             if !in_memory {
@@ -296,8 +315,9 @@ pub fn candidate_pairs_of(
         .into_par_iter()
         .map(|group| {
             let (mut runs, mut common) = (Runs::default(), Tally::new(n));
+            let mut postings = Vec::new();
             for bucket in group {
-                let mut postings = bucket.take()?;
+                bucket.take_into(&mut postings)?;
                 postings.sort_unstable();
                 // Two hashes of one text alike in the kept bits are one anchor.
                 postings.dedup();
