@@ -16,6 +16,7 @@
 
 use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
+use zerocopy::IntoBytes;
 
 /// Buckets up to this size yield all pairs; larger ones a sliding window.
 pub const BUCKET_ALL_PAIRS: usize = 64;
@@ -149,41 +150,25 @@ pub fn pairs_of_bucket(ids: &[u32], out: &mut Vec<(u32, u32)>) {
 
 /// A sketch slot value: 32 bits as MinHash makes them, or their low 16 bits
 /// as a scan keeps them.
-pub trait Slot: Copy + Eq + Send + Sync {
-    const BYTES: usize;
-    fn put(self, out: &mut [u8]);
-}
+pub trait Slot: Copy + Eq + Send + Sync + zerocopy::IntoBytes + zerocopy::Immutable {}
 
-impl Slot for u32 {
-    const BYTES: usize = 4;
-    fn put(self, out: &mut [u8]) {
-        out.copy_from_slice(&self.to_le_bytes());
-    }
-}
+impl Slot for u32 {}
 
-impl Slot for u16 {
-    const BYTES: usize = 2;
-    fn put(self, out: &mut [u8]) {
-        out.copy_from_slice(&self.to_le_bytes());
-    }
-}
+impl Slot for u16 {}
 
 /// The key of one band's `slots`, seeded by the band: the bucket a scan
-/// puts the item in.
+/// puts the item in. The hash of the slots' little-endian bytes, on every
+/// machine.
 pub fn band_hash<T: Slot>(slots: &[T], band: u64) -> u64 {
-    let mut bytes = [0u8; 4 * 64];
-    let len = T::BYTES * slots.len();
-    if len <= bytes.len() {
-        for (chunk, &s) in bytes.chunks_exact_mut(T::BYTES).zip(slots) {
-            s.put(chunk);
-        }
-        band_hash_le(&bytes[..len], band)
-    } else {
-        let mut v = vec![0u8; len];
-        for (chunk, &s) in v.chunks_exact_mut(T::BYTES).zip(slots) {
-            s.put(chunk);
-        }
-        band_hash_le(&v, band)
+    #[cfg(target_endian = "little")]
+    {
+        band_hash_le(slots.as_bytes(), band)
+    }
+    #[cfg(not(target_endian = "little"))]
+    {
+        let little: Vec<u8> =
+            slots.iter().flat_map(|s| s.as_bytes().iter().rev().copied().collect::<Vec<u8>>()).collect();
+        band_hash_le(&little, band)
     }
 }
 
@@ -206,6 +191,19 @@ mod tests {
             assert_eq!((b.rows, b.bands), (rows, bands), "k={k} t={t}");
             assert!(b.bands * b.rows <= k);
         }
+    }
+
+    /// Band keys are kept in indexes and Parquet tables: they hash the
+    /// slots' little-endian bytes, as they always did.
+    #[test]
+    fn band_hash_is_that_of_the_little_endian_bytes() {
+        let slots16: [u16; 6] = [1, 0x0203, 0xfffe, 7, 0, 0x8000];
+        let bytes16: Vec<u8> = slots16.iter().flat_map(|s| s.to_le_bytes()).collect();
+        assert_eq!(band_hash(&slots16, 5), xxh3_64_with_seed(&bytes16, 5));
+        let slots32: [u32; 3] = [0x01020304, 0xfffffffe, 9];
+        let bytes32: Vec<u8> = slots32.iter().flat_map(|s| s.to_le_bytes()).collect();
+        assert_eq!(band_hash(&slots32, 11), band_hash_le(&bytes32, 11));
+        assert_ne!(band_hash(&slots16, 5), band_hash(&slots16, 6));
     }
 
     #[test]
