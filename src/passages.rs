@@ -400,8 +400,21 @@ pub fn candidate_pairs_of(
             || (vec![0u8; n], Vec::new()),
             |(count, touched), job| {
                 let mut found: Found = Default::default();
-                for a in job * texts_per_job..((job + 1) * texts_per_job).min(n) {
+                let texts = job * texts_per_job..((job + 1) * texts_per_job).min(n);
+                // The job's texts' runs, one after another: each run lies
+                // at a scattered place, so the place of the run `FAR` ahead
+                // and the members of the run `NEAR` ahead are asked for.
+                let ahead = held.span(texts.clone());
+                let mut next = 0;
+                for a in texts {
                     for &r in held.of(a) {
+                        if let Some(&far) = ahead.get(next + FAR) {
+                            rare_runs.touch_start(far as usize);
+                        }
+                        if let Some(&near) = ahead.get(next + NEAR) {
+                            rare_runs.touch_members(near as usize);
+                        }
+                        next += 1;
                         // A run's members are ascending: the partners after a.
                         let run = rare_runs.run(r as usize);
                         for &b in &run[run.partition_point(|&b| b as usize <= a)..] {
@@ -561,6 +574,11 @@ impl Tally {
     }
 }
 
+/// Runs ahead of the counting whose place ([`Runs::touch_start`]) and whose
+/// members ([`Runs::touch_members`]) are asked for.
+const FAR: usize = 16;
+const NEAR: usize = 8;
+
 /// Lists of texts one after another (compressed rows): run `r` is
 /// `members[start[r]..start[r + 1]]`.
 struct Runs {
@@ -614,6 +632,23 @@ impl Runs {
     /// List `i` of a [`Runs::by_member`].
     fn of(&self, i: usize) -> &[u32] {
         self.run(i)
+    }
+
+    /// Lists `texts` of a [`Runs::by_member`], one after another.
+    fn span(&self, texts: std::ops::Range<usize>) -> &[u32] {
+        &self.members[self.start[texts.start]..self.start[texts.end]]
+    }
+
+    /// Asks the memory for where run `r` starts ([`crate::prefetch`]).
+    #[inline]
+    fn touch_start(&self, r: usize) {
+        crate::prefetch::touch_range(&self.start, r..r + 2);
+    }
+
+    /// Asks the memory for the members of run `r`, whose start it reads.
+    #[inline]
+    fn touch_members(&self, r: usize) {
+        crate::prefetch::touch_range(&self.members, self.start[r]..self.start[r + 1]);
     }
 }
 
