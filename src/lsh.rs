@@ -67,14 +67,25 @@ pub fn candidate_pairs_where<T: Slot>(
     banding: Banding,
     keep: impl Fn(u32, u32) -> bool + Sync,
 ) -> Vec<(u32, u32)> {
-    let keys = |band: usize| band_keys(sketches, k, banding, band);
+    let n = sketches.len() / k;
+    let keys = |band: usize| {
+        let lo = band * banding.rows;
+        (0..n).map(|i| packed(band_key(&sketches[i * k + lo..i * k + lo + banding.rows], band), i as u32)).collect()
+    };
     let touch = |i: u32| crate::prefetch::touch_range(sketches, i as usize * k..(i as usize + 1) * k);
-    candidate_pairs_by(sketches.len() / k, k, banding, keys, touch, keep)
+    candidate_pairs_by(n, k, banding, keys, touch, keep)
+}
+
+/// An item's [`band_key`] of one band and its index in one word, so that
+/// sorting the words of a band makes its buckets, each item ascending.
+#[inline]
+pub fn packed(key: u32, item: u32) -> u64 {
+    u64::from(key) << 32 | u64::from(item)
 }
 
 /// [`candidate_pairs_where`] of `n` sketches of `k` slots kept elsewhere:
-/// `keys(band)` gives every sketch's [`band_hash`] of that band's rows with
-/// its index, in any order. `touch(i)` is called for the members of a
+/// `keys(band)` gives every sketch's [`band_key`] of that band's rows with
+/// its index, [`packed`], in any order. `touch(i)` is called for the members of a
 /// bucket a few buckets before `keep` is asked about their pairs, so that
 /// sketches in memory can be asked for ahead ([`crate::prefetch`]): `keep`
 /// reads two sketches at scattered places, and waiting for them was a third
@@ -83,7 +94,7 @@ pub fn candidate_pairs_by(
     n: usize,
     k: usize,
     banding: Banding,
-    keys: impl Fn(usize) -> Vec<(u64, u32)> + Sync,
+    keys: impl Fn(usize) -> Vec<u64> + Sync,
     touch: impl Fn(u32) + Sync,
     keep: impl Fn(u32, u32) -> bool + Sync,
 ) -> Vec<(u32, u32)> {
@@ -96,14 +107,14 @@ pub fn candidate_pairs_by(
             keys.sort_unstable();
             let mut out = Vec::new();
             let mut ids = Vec::new();
-            let buckets = || keys.chunk_by(|a, b| a.0 == b.0).filter(|b| b.len() > 1);
+            let buckets = || keys.chunk_by(|a, b| a >> 32 == b >> 32).filter(|b| b.len() > 1);
             let mut ahead = buckets().skip(AHEAD);
             for bucket in buckets() {
-                for &(_, i) in ahead.next().unwrap_or_default() {
-                    touch(i);
+                for &key in ahead.next().unwrap_or_default() {
+                    touch(key as u32);
                 }
                 ids.clear();
-                ids.extend(bucket.iter().map(|&(_, i)| i));
+                ids.extend(bucket.iter().map(|&key| key as u32));
                 let from = out.len();
                 pairs_of_bucket(&ids, &mut out);
                 let mut kept = from;
@@ -170,6 +181,15 @@ pub fn band_hash<T: Slot>(slots: &[T], band: u64) -> u64 {
             slots.iter().flat_map(|s| s.as_bytes().iter().rev().copied().collect::<Vec<u8>>()).collect();
         band_hash_le(&little, band)
     }
+}
+
+/// The bucket of one band's `slots` in a scan and in an index: the low 32
+/// bits of its [`band_hash`]. Items that collide by chance in those bits
+/// become candidates that the estimate filter and verification reject;
+/// none is lost.
+#[inline]
+pub fn band_key<T: Slot>(slots: &[T], band: usize) -> u32 {
+    band_hash(slots, band as u64) as u32
 }
 
 /// [`band_hash`] of slots given as their little-endian bytes (as a file of

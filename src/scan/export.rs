@@ -161,7 +161,7 @@ fn record(src: Source, params: &Params, patterns: &Patterns) -> (Option<FileReco
                 sketches.extend(short.iter().map(|&v| v as u8));
                 for b in 0..banding.bands {
                     let slots = &short[b * banding.rows..(b + 1) * banding.rows];
-                    band_keys.push(lsh::band_hash(slots, b as u64) as u32);
+                    band_keys.push(lsh::band_key(slots, b));
                 }
             }
             // The fingerprint a scan makes, and its key in every table.

@@ -638,7 +638,7 @@ pub fn scan_with(
         (None, Method::Minhash) => {
             let k = params.num_perm;
             let oph = OnePermutation::new(k, params.seed);
-            let (sketches, unspilled) = Sketches::make(reps.len(), k, params.sketches_budget, |r, out| {
+            let (sketches, unspilled) = Sketches::make(reps.len(), k, banding, params.sketches_budget, |r, out| {
                 sketch_16(&oph, &rep_text(r as u32), params, out);
                 observer.advance(1);
             });
@@ -654,7 +654,7 @@ pub fn scan_with(
             // sketch estimate, far below what verification can accept, says
             // more, and costs 128 comparisons instead of a merge of two sets.
             let least = params.ocr_floor() - SKETCH_MARGIN;
-            let p = sketches.candidate_pairs(banding, |a, b| minhash::estimate(a, b) >= least);
+            let p = sketches.candidate_pairs(|a, b| minhash::estimate(a, b) >= least);
             if let Some(e) = sketches.failure() {
                 diagnostics.push(Diagnostic::error(
                     "(temporary files)",

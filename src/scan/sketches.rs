@@ -1,14 +1,20 @@
-//! The MinHash sketches of the representatives: in memory while they fit a
-//! budget, otherwise in one temporary file.
+//! The MinHash sketches of the representatives and their band keys: in
+//! memory while they fit a budget, otherwise in temporary files.
 //!
-//! At 256 bytes per distinct paragraph (128 slots of 16 bits) they are the
-//! largest array of the candidate stages, 3.6 GB at 14 million distinct
-//! paragraphs. Beyond the budget they are made a chunk at a time and
-//! appended to an unlinked temporary file; banding reads the file from
-//! start to end once per band (from the page cache while the machine has
-//! room for it), and the estimate that filters band collisions reads the
-//! two sketches of a pair with positioned reads. Where the sketches are
-//! kept changes nothing that is found.
+//! At 256 bytes per distinct paragraph (128 slots of 16 bits) the sketches
+//! are the largest array of the candidate stages, 3.6 GB at 14 million
+//! distinct paragraphs. Each sketch's band keys ([`lsh::band_key`], 4 bytes
+//! a band) are made as soon as it is, while its slots are in the cache, and
+//! kept by band, so banding reads each band's keys one after another instead
+//! of one line of every sketch per band. Beyond the budget sketches and keys
+//! are made a chunk at a time and appended to unlinked temporary files;
+//! banding reads a band's keys from theirs, and the estimate that filters
+//! band collisions reads the two sketches of a pair with positioned reads.
+//! Where the sketches are kept changes nothing that is found.
+//!
+//! Keys are laid out by chunk of [`CHUNK`] representatives, each chunk's
+//! keys by band: band `b` of the chunk starting at `start` with `len`
+//! representatives is at `start * bands + b * len`.
 
 use std::fs::File;
 use std::io;
@@ -25,83 +31,151 @@ thread_local! {
     static PAIR: std::cell::RefCell<(Vec<u8>, Vec<Slot>, Vec<Slot>)> = Default::default();
 }
 
-/// Representatives sketched (and written) at a time once spilled.
-const CHUNK: usize = 16 * 1024;
+/// Representatives sketched (and written) at a time, and the unit of the
+/// keys' layout.
+const CHUNK: usize = 4 * 1024;
 
 /// Slots are kept as their low 16 bits (see the sketch stage).
 type Slot = u16;
 const SLOT_BYTES: usize = std::mem::size_of::<Slot>();
+const KEY_BYTES: usize = std::mem::size_of::<u32>();
 
 pub(super) enum Sketches {
-    Memory { slots: Vec<Slot>, k: usize },
-    File { file: File, n: usize, k: usize, failed: AtomicBool, error: Mutex<Option<String>> },
+    Memory {
+        slots: Vec<Slot>,
+        keys: Vec<u32>,
+        n: usize,
+        k: usize,
+        banding: Banding,
+    },
+    File {
+        file: File,
+        keys: File,
+        n: usize,
+        k: usize,
+        banding: Banding,
+        failed: AtomicBool,
+        error: Mutex<Option<String>>,
+    },
+}
+
+/// The band keys of `slots`, the sketches of one chunk's representatives,
+/// into `out` by band.
+fn chunk_keys(slots: &[Slot], k: usize, banding: Banding, out: &mut [u32]) {
+    let len = slots.len() / k;
+    for (band, out) in out.chunks_exact_mut(len.max(1)).take(banding.bands).enumerate() {
+        let rows = band * banding.rows..(band + 1) * banding.rows;
+        for (o, sketch) in out.iter_mut().zip(slots.chunks_exact(k)) {
+            *o = lsh::band_key(&sketch[rows.clone()], band);
+        }
+    }
+}
+
+/// Where band `band` of the chunk starting at `start` begins among the keys,
+/// and how many representatives the chunk holds.
+fn band_at(start: usize, n: usize, bands: usize, band: usize) -> (usize, usize) {
+    let len = CHUNK.min(n - start);
+    (start * bands + band * len, len)
 }
 
 impl Sketches {
-    /// The sketches of `n` representatives of `k` slots, `make(r, out)`
-    /// writing those of representative `r`, in parallel; in memory when they
-    /// take at most `budget` bytes. A temporary file that cannot be made or
-    /// written keeps them in memory after all, and says why.
+    /// The sketches of `n` representatives of `k` slots and their keys for
+    /// `banding`, `make(r, out)` writing those of representative `r`, in
+    /// parallel; in memory when they take at most `budget` bytes. A
+    /// temporary file that cannot be made or written keeps them in memory
+    /// after all, and says why. `k` and the bands are at least one (the parameters are
+    /// checked before a scan).
     pub(super) fn make(
         n: usize,
         k: usize,
+        banding: Banding,
         budget: usize,
         make: impl Fn(usize, &mut [Slot]) + Sync,
     ) -> (Self, Option<io::Error>) {
+        assert!(k > 0 && banding.bands > 0 && banding.bands * banding.rows <= k);
+        let bands = banding.bands;
         let in_memory = || {
-            let mut slots = vec![0; n * k];
-            slots.par_chunks_mut(k.max(1)).enumerate().for_each(|(r, out)| make(r, out));
-            Sketches::Memory { slots, k }
+            let (mut slots, mut keys) = (vec![0; n * k], vec![0; n * bands]);
+            slots.par_chunks_mut(CHUNK * k).zip(keys.par_chunks_mut(CHUNK * bands)).enumerate().for_each(
+                |(c, (slots, keys))| {
+                    for (i, out) in slots.chunks_exact_mut(k).enumerate() {
+                        make(c * CHUNK + i, out);
+                    }
+                    chunk_keys(slots, k, banding, keys);
+                },
+            );
+            Sketches::Memory { slots, keys, n, k, banding }
         };
-        if n.saturating_mul(k).saturating_mul(SLOT_BYTES) <= budget || k == 0 {
+        let bytes = n.saturating_mul(k.saturating_mul(SLOT_BYTES) + bands * KEY_BYTES);
+        if bytes <= budget {
             return (in_memory(), None);
         }
-        let spill = || -> io::Result<File> {
-            let file = tempfile::tempfile()?;
+        let spill = || -> io::Result<(File, File)> {
+            let (file, key_file) = (tempfile::tempfile()?, tempfile::tempfile()?);
             let mut chunk = vec![0 as Slot; CHUNK * k];
+            let mut keys = vec![0u32; CHUNK * bands];
             let mut bytes = Vec::with_capacity(CHUNK * k * SLOT_BYTES);
             for start in (0..n).step_by(CHUNK) {
                 let len = CHUNK.min(n - start);
-                chunk[..len * k].par_chunks_mut(k).enumerate().for_each(|(i, out)| make(start + i, out));
+                let (chunk, keys) = (&mut chunk[..len * k], &mut keys[..len * bands]);
+                chunk.par_chunks_mut(k).enumerate().for_each(|(i, out)| make(start + i, out));
+                chunk_keys(chunk, k, banding, keys);
                 bytes.clear();
-                bytes.extend(chunk[..len * k].iter().flat_map(|s| s.to_le_bytes()));
+                bytes.extend(chunk.iter().flat_map(|s| s.to_le_bytes()));
                 file.write_all_at(&bytes, (start * k * SLOT_BYTES) as u64)?;
+                bytes.clear();
+                bytes.extend(keys.iter().flat_map(|s| s.to_le_bytes()));
+                key_file.write_all_at(&bytes, (start * bands * KEY_BYTES) as u64)?;
             }
-            Ok(file)
+            Ok((file, key_file))
         };
         match spill() {
-            Ok(file) => (Sketches::File { file, n, k, failed: AtomicBool::new(false), error: Mutex::new(None) }, None),
+            Ok((file, keys)) => (
+                Sketches::File { file, keys, n, k, banding, failed: AtomicBool::new(false), error: Mutex::new(None) },
+                None,
+            ),
             Err(e) => (in_memory(), Some(e)),
         }
     }
 
     /// Candidate pairs by banding that `keep` (given both sketches) accepts;
     /// as [`lsh::candidate_pairs_where`].
-    pub(super) fn candidate_pairs(
-        &self,
-        banding: Banding,
-        keep: impl Fn(&[Slot], &[Slot]) -> bool + Sync,
-    ) -> Vec<(u32, u32)> {
+    pub(super) fn candidate_pairs(&self, keep: impl Fn(&[Slot], &[Slot]) -> bool + Sync) -> Vec<(u32, u32)> {
         match self {
-            Sketches::Memory { slots, k } => {
+            Sketches::Memory { slots, keys, n, k, banding } => {
                 let sketch = |r: u32| &slots[r as usize * k..(r as usize + 1) * k];
-                lsh::candidate_pairs_where(slots, *k, banding, |a, b| keep(sketch(a), sketch(b)))
+                let band_keys = |band: usize| {
+                    let mut out = Vec::with_capacity(*n);
+                    for start in (0..*n).step_by(CHUNK) {
+                        let (at, len) = band_at(start, *n, banding.bands, band);
+                        let ids = start as u32..;
+                        out.extend(keys[at..at + len].iter().zip(ids).map(|(&key, r)| lsh::packed(key, r)));
+                    }
+                    out
+                };
+                let touch = |r: u32| crate::prefetch::touch_range(slots, r as usize * k..(r as usize + 1) * k);
+                lsh::candidate_pairs_by(*n, *k, *banding, band_keys, touch, |a, b| keep(sketch(a), sketch(b)))
             }
-            Sketches::File { n, k, .. } => {
-                // The band's rows are hashed as the file has them, the
-                // other slots not decoded.
-                let keys = |band: usize| {
-                    let mut keys = Vec::with_capacity(*n);
-                    let rows = band * banding.rows * SLOT_BYTES..(band + 1) * banding.rows * SLOT_BYTES;
-                    self.each_chunk(|start, bytes| {
-                        keys.extend(
+            Sketches::File { keys, n, k, banding, .. } => {
+                let band_keys = |band: usize| {
+                    let mut out = Vec::with_capacity(*n);
+                    let mut bytes = vec![0u8; CHUNK * KEY_BYTES];
+                    for start in (0..*n).step_by(CHUNK) {
+                        let (at, len) = band_at(start, *n, banding.bands, band);
+                        let bytes = &mut bytes[..len * KEY_BYTES];
+                        if let Err(e) = keys.read_exact_at(bytes, (at * KEY_BYTES) as u64) {
+                            self.fail(e);
+                            break;
+                        }
+                        let ids = start as u32..;
+                        out.extend(
                             bytes
-                                .chunks_exact(k * SLOT_BYTES)
-                                .enumerate()
-                                .map(|(i, s)| (lsh::band_hash_le(&s[rows.clone()], band as u64), (start + i) as u32)),
+                                .chunks_exact(KEY_BYTES)
+                                .zip(ids)
+                                .map(|(b, r)| lsh::packed(u32::from_le_bytes([b[0], b[1], b[2], b[3]]), r)),
                         );
-                    });
-                    keys
+                    }
+                    out
                 };
                 let pair = |a: u32, b: u32| {
                     PAIR.with_borrow_mut(|(bytes, x, y)| {
@@ -111,25 +185,8 @@ impl Sketches {
                     })
                 };
                 // Sketches are read from the file when asked for: none ahead.
-                lsh::candidate_pairs_by(*n, *k, banding, keys, |_| {}, pair)
+                lsh::candidate_pairs_by(*n, *k, *banding, band_keys, |_| {}, pair)
             }
-        }
-    }
-
-    /// Calls `f(first, bytes)` for the sketches in file order, a chunk at a
-    /// time, each sketch as its slots' little-endian bytes; a failed read
-    /// ends the pass (and is reported).
-    fn each_chunk(&self, mut f: impl FnMut(usize, &[u8])) {
-        let Sketches::File { file, n, k, .. } = self else { unreachable!("only a spilled store is read in chunks") };
-        let mut bytes = vec![0u8; CHUNK * k * SLOT_BYTES];
-        for start in (0..*n).step_by(CHUNK) {
-            let len = CHUNK.min(n - start);
-            let bytes = &mut bytes[..len * k * SLOT_BYTES];
-            if let Err(e) = file.read_exact_at(bytes, (start * k * SLOT_BYTES) as u64) {
-                self.fail(e);
-                return;
-            }
-            f(start, bytes);
         }
     }
 
@@ -192,18 +249,38 @@ mod tests {
     fn spilled_sketches_give_the_same_pairs() {
         let n = 2 * CHUNK + 17;
         let banding = Banding { bands: 16, rows: 8 };
-        let (memory, e) = Sketches::make(n, 128, usize::MAX, make);
+        let (memory, e) = Sketches::make(n, 128, banding, usize::MAX, make);
         assert!(e.is_none() && !memory.spilled());
-        let (file, e) = Sketches::make(n, 128, 0, make);
+        let (file, e) = Sketches::make(n, 128, banding, 0, make);
         assert!(e.is_none() && file.spilled());
         let keep = |a: &[Slot], b: &[Slot]| a[40] != b[40];
-        let (x, y) = (memory.candidate_pairs(banding, keep), file.candidate_pairs(banding, keep));
+        let (x, y) = (memory.candidate_pairs(keep), file.candidate_pairs(keep));
         assert_eq!(x, y);
         // Each family of three makes its three pairs.
         assert_eq!(x.len(), 3 * (n / 3) + usize::from(n % 3 == 2));
         assert!(x.contains(&(2 * CHUNK as u32 + 13, 2 * CHUNK as u32 + 15)));
         assert_eq!(file.failure(), None);
         // The filter sees the right sketches.
-        assert!(file.candidate_pairs(banding, |a, b| a[0] != b[0]).is_empty());
+        assert!(file.candidate_pairs(|a, b| a[0] != b[0]).is_empty());
+        // The keys made with the sketches are those banding makes of them.
+        let mut slots = vec![0; n * 128];
+        slots.chunks_exact_mut(128).enumerate().for_each(|(r, out)| make(r, out));
+        let direct = lsh::candidate_pairs_where(&slots, 128, banding, |a, b| {
+            keep(&slots[a as usize * 128..][..128], &slots[b as usize * 128..][..128])
+        });
+        assert_eq!(x, direct);
+    }
+
+    #[test]
+    fn few_sketches_make_few_pairs() {
+        let banding = Banding { bands: 16, rows: 8 };
+        for budget in [usize::MAX, 0] {
+            for n in [0, 1, 3] {
+                let (sketches, e) = Sketches::make(n, 128, banding, budget, make);
+                assert!(e.is_none());
+                let expected: &[(u32, u32)] = if n == 3 { &[(0, 1), (0, 2), (1, 2)] } else { &[] };
+                assert_eq!(sketches.candidate_pairs(|_, _| true), expected, "{n} sketches, budget {budget}");
+            }
+        }
     }
 }
