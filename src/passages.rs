@@ -454,54 +454,21 @@ pub fn candidate_pairs_of(
     out.extend(one);
     check.extend(one_check);
     // Checked pairs are grouped by their larger text (a long article may
-    // hold many short candidates), and every anchor the two share is
-    // counted. A smaller text is in about ten pairs: its distinct anchors
-    // are made once, sorted. The larger text's anchors, made once per
-    // group, are looked up among those of the group's smaller texts, each
-    // shared one counted once per smaller text (not sorted: a long text's
-    // sort cost more than its lookups).
+    // hold many short candidates): its anchors are collected once per group,
+    // and every anchor the two share is counted.
     check.par_sort_unstable();
-    let mut smalls: Vec<u32> = check.iter().map(|&(_, s)| s).collect();
-    smalls.par_sort_unstable();
-    smalls.dedup();
-    let small_sets: Vec<Vec<u64>> = smalls
-        .par_iter()
-        .map_init(Vec::new, |buf, &s| {
-            distinct(s as usize, buf);
-            buf.clone()
-        })
-        .collect();
-    let set_of = |s: u32| &small_sets[smalls.binary_search(&s).expect("every smaller text was made")];
     let checked: Vec<(u32, u32, u32)> = check
         .par_chunk_by(|x, y| x.0 == y.0)
         .map_init(
-            || (Vec::new(), Vec::new(), Vec::new()),
-            |(of_large, entries, shared), group| {
+            || (Vec::new(), Vec::new()),
+            |(of_large, of_small), group| {
                 let large = group[0].0;
-                // The group's smaller texts' anchors, each with its text's
-                // place in the group and whether the larger text has it.
-                entries.clear();
-                for (j, &(_, s)) in group.iter().enumerate() {
-                    entries.extend(set_of(s).iter().map(|&h| (h, j as u32, false)));
-                }
-                entries.sort_unstable();
-                shared.clear();
-                shared.resize(group.len(), 0u32);
-                of_large.clear();
-                anchors(large as usize, of_large);
-                for &h in of_large.iter() {
-                    let from = entries.partition_point(|e| e.0 < h);
-                    for e in entries[from..].iter_mut().take_while(|e| e.0 == h) {
-                        if !e.2 {
-                            e.2 = true;
-                            shared[e.1 as usize] += 1;
-                        }
-                    }
-                }
+                distinct(large as usize, of_large);
                 group
                     .iter()
-                    .zip(shared.iter())
-                    .filter_map(|(&(_, s), &all)| {
+                    .filter_map(|&(_, s)| {
+                        distinct(s as usize, of_small);
+                        let all = crate::verify::intersection(of_large, of_small) as u32;
                         let enough = all >= need_of(large, s) && 5 * all >= 3 * size(s as usize);
                         enough.then_some((large.min(s), large.max(s), all))
                     })
