@@ -71,13 +71,6 @@ fn chunk_keys(slots: &[Slot], k: usize, banding: Banding, out: &mut [u32]) {
     }
 }
 
-/// Where band `band` of the chunk starting at `start` begins among the keys,
-/// and how many representatives the chunk holds.
-fn band_at(start: usize, n: usize, bands: usize, band: usize) -> (usize, usize) {
-    let len = CHUNK.min(n - start);
-    (start * bands + band * len, len)
-}
-
 impl Sketches {
     /// The sketches of `n` representatives of `k` slots and their keys for
     /// `banding`, `make(r, out)` writing those of representative `r`, in
@@ -145,37 +138,32 @@ impl Sketches {
             Sketches::Memory { slots, keys, n, k, banding } => {
                 let sketch = |r: u32| &slots[r as usize * k..(r as usize + 1) * k];
                 let band_keys = |band: usize| {
-                    let mut out = Vec::with_capacity(*n);
-                    for start in (0..*n).step_by(CHUNK) {
-                        let (at, len) = band_at(start, *n, banding.bands, band);
-                        let ids = start as u32..;
-                        out.extend(keys[at..at + len].iter().zip(ids).map(|(&key, r)| lsh::packed(key, r)));
-                    }
-                    out
+                    self.band_keys(band, |at, out| {
+                        out.extend_from_slice(&keys[at]);
+                        true
+                    })
                 };
                 let touch = |r: u32| crate::prefetch::touch_range(slots, r as usize * k..(r as usize + 1) * k);
                 lsh::candidate_pairs_by(*n, *k, *banding, band_keys, touch, |a, b| keep(sketch(a), sketch(b)))
             }
             Sketches::File { keys, n, k, banding, .. } => {
                 let band_keys = |band: usize| {
-                    let mut out = Vec::with_capacity(*n);
                     let mut bytes = vec![0u8; CHUNK * KEY_BYTES];
-                    for start in (0..*n).step_by(CHUNK) {
-                        let (at, len) = band_at(start, *n, banding.bands, band);
-                        let bytes = &mut bytes[..len * KEY_BYTES];
-                        if let Err(e) = keys.read_exact_at(bytes, (at * KEY_BYTES) as u64) {
-                            self.fail(e);
-                            break;
+                    self.band_keys(band, |at, out| {
+                        let bytes = &mut bytes[..at.len() * KEY_BYTES];
+                        match keys.read_exact_at(bytes, (at.start * KEY_BYTES) as u64) {
+                            Ok(()) => {
+                                out.extend(
+                                    bytes.chunks_exact(KEY_BYTES).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+                                );
+                                true
+                            }
+                            Err(e) => {
+                                self.fail(e);
+                                false
+                            }
                         }
-                        let ids = start as u32..;
-                        out.extend(
-                            bytes
-                                .chunks_exact(KEY_BYTES)
-                                .zip(ids)
-                                .map(|(b, r)| lsh::packed(u32::from_le_bytes([b[0], b[1], b[2], b[3]]), r)),
-                        );
-                    }
-                    out
+                    })
                 };
                 let pair = |a: u32, b: u32| {
                     PAIR.with_borrow_mut(|(bytes, x, y)| {
@@ -188,6 +176,25 @@ impl Sketches {
                 lsh::candidate_pairs_by(*n, *k, *banding, band_keys, |_| {}, pair)
             }
         }
+    }
+
+    /// Every representative's key of `band`, [`lsh::packed`] with its
+    /// number; `read(range, out)` appends the keys at `range` of the layout
+    /// (one chunk's keys of the band) to `out`, false when it cannot, which
+    /// ends the band's keys there.
+    fn band_keys(&self, band: usize, mut read: impl FnMut(std::ops::Range<usize>, &mut Vec<u32>) -> bool) -> Vec<u64> {
+        let (Sketches::Memory { n, banding, .. } | Sketches::File { n, banding, .. }) = self;
+        let (mut out, mut chunk) = (Vec::with_capacity(*n), Vec::with_capacity(CHUNK));
+        for start in (0..*n).step_by(CHUNK) {
+            let len = CHUNK.min(n - start);
+            let at = start * banding.bands + band * len;
+            chunk.clear();
+            if !read(at..at + len, &mut chunk) {
+                break;
+            }
+            out.extend(chunk.iter().zip(start as u32..).map(|(&key, r)| lsh::packed(key, r)));
+        }
+        out
     }
 
     /// Reads the sketch of representative `r` into `out`; false (and the
