@@ -73,7 +73,7 @@ pub fn candidate_pairs_where<T: Slot>(
         (0..n).map(|i| packed(band_key(&sketches[i * k + lo..i * k + lo + banding.rows], band), i as u32)).collect()
     };
     let touch = |i: u32| crate::prefetch::touch_range(sketches, i as usize * k..(i as usize + 1) * k);
-    candidate_pairs_by(n, k, banding, keys, touch, keep)
+    candidate_pairs_by(n, k, banding, keys, touch, keep, false)
 }
 
 /// An item's [`band_key`] of one band and its index in one word, so that
@@ -89,7 +89,9 @@ pub fn packed(key: u32, item: u32) -> u64 {
 /// bucket a few buckets before `keep` is asked about their pairs, so that
 /// sketches in memory can be asked for ahead ([`crate::prefetch`]): `keep`
 /// reads two sketches at scattered places, and waiting for them was a third
-/// of this stage.
+/// of this stage. With `costly` (`keep` reads sketches back from a file) a
+/// pair `keep` kept is not asked about again, so `keep` must answer alike
+/// each time it is asked about a pair.
 pub fn candidate_pairs_by(
     n: usize,
     k: usize,
@@ -97,42 +99,73 @@ pub fn candidate_pairs_by(
     keys: impl Fn(usize) -> Vec<u64> + Sync,
     touch: impl Fn(u32) + Sync,
     keep: impl Fn(u32, u32) -> bool + Sync,
+    costly: bool,
 ) -> Vec<(u32, u32)> {
     assert!(banding.bands * banding.rows <= k);
-    let mut pairs: Vec<(u32, u32)> = (0..banding.bands)
-        .into_par_iter()
-        .flat_map_iter(|band| {
-            let mut keys = keys(band);
-            debug_assert_eq!(keys.len(), n);
-            keys.sort_unstable();
-            let mut out = Vec::new();
-            let mut ids = Vec::new();
-            let buckets = || keys.chunk_by(|a, b| a >> 32 == b >> 32).filter(|b| b.len() > 1);
-            let mut ahead = buckets().skip(AHEAD);
-            for bucket in buckets() {
-                for &key in ahead.next().unwrap_or_default() {
-                    touch(key as u32);
-                }
-                ids.clear();
-                ids.extend(bucket.iter().map(|&key| key as u32));
-                let from = out.len();
-                pairs_of_bucket(&ids, &mut out);
-                let mut kept = from;
-                for p in from..out.len() {
-                    let (a, b) = out[p];
-                    if keep(a, b) {
-                        out[kept] = (a, b);
-                        kept += 1;
+    // A near pair shares most bands; asked of `keep` in each, it is judged
+    // once per band. When that is costly, bands are taken a wave of one per
+    // worker at a time, and a pair kept in an earlier wave is not asked
+    // about again: the answer would be the same. (With sketches in memory,
+    // looking the pair up costs about what comparing them does, and the
+    // waves' ends leave workers idle.) The pairs kept so far, sorted, are
+    // the result in the end.
+    let word = |(a, b): (u32, u32)| u64::from(a) << 32 | u64::from(b);
+    let bands: Vec<usize> = (0..banding.bands).collect();
+    let wave = if costly { rayon::current_num_threads().max(1) } else { bands.len().max(1) };
+    let mut kept: Vec<u64> = Vec::new();
+    for wave in bands.chunks(wave) {
+        let known = |pair: (u32, u32)| costly && kept.binary_search(&word(pair)).is_ok();
+        let mut found: Vec<u64> = wave
+            .par_iter()
+            .flat_map_iter(|&band| {
+                let mut keys = keys(band);
+                debug_assert_eq!(keys.len(), n);
+                keys.sort_unstable();
+                let mut out = Vec::new();
+                let mut ids = Vec::new();
+                let buckets = || keys.chunk_by(|a, b| a >> 32 == b >> 32).filter(|b| b.len() > 1);
+                let mut ahead = buckets().skip(AHEAD);
+                for bucket in buckets() {
+                    for &key in ahead.next().unwrap_or_default() {
+                        touch(key as u32);
                     }
+                    ids.clear();
+                    ids.extend(bucket.iter().map(|&key| key as u32));
+                    let from = out.len();
+                    pairs_of_bucket(&ids, &mut out);
+                    let mut at = from;
+                    for p in from..out.len() {
+                        let pair = out[p];
+                        if !known(pair) && keep(pair.0, pair.1) {
+                            out[at] = pair;
+                            at += 1;
+                        }
+                    }
+                    out.truncate(at);
                 }
-                out.truncate(kept);
-            }
-            out
-        })
-        .collect();
-    pairs.par_sort_unstable();
-    pairs.dedup();
-    pairs
+                out.into_iter().map(word)
+            })
+            .collect();
+        found.par_sort_unstable();
+        found.dedup();
+        kept = merge_sorted(&kept, &found);
+    }
+    kept.into_iter().map(|w| ((w >> 32) as u32, w as u32)).collect()
+}
+
+/// The union of two sorted lists without repeats, sorted.
+fn merge_sorted(x: &[u64], y: &[u64]) -> Vec<u64> {
+    let mut out = Vec::with_capacity(x.len() + y.len());
+    let (mut i, mut j) = (0, 0);
+    while i < x.len() && j < y.len() {
+        let (a, b) = (x[i], y[j]);
+        out.push(a.min(b));
+        i += usize::from(a <= b);
+        j += usize::from(b <= a);
+    }
+    out.extend_from_slice(&x[i..]);
+    out.extend_from_slice(&y[j..]);
+    out
 }
 
 /// The (band hash, item) keys of `band` for every one of the sketches of `k`
@@ -277,6 +310,64 @@ mod tests {
                 }
             }
             assert!(checked > 30, "too few pairs above {threshold}: {checked}");
+        }
+    }
+
+    /// Banding finds the pairs that agree in all rows of some band and that
+    /// `keep` accepts, whatever the number of workers; when asking is costly
+    /// a kept pair is asked about in one wave of bands only, at most once
+    /// per worker.
+    #[test]
+    fn pairs_are_those_sharing_a_band_and_kept_ones_are_asked_once() {
+        use crate::minhash::mix;
+        use std::collections::HashMap;
+        use std::sync::Mutex;
+        let (k, banding) = (24, Banding { bands: 8, rows: 3 });
+        // Families of five items whose slots agree where a mixed bit says.
+        let n = 300;
+        let sketches: Vec<u32> = (0..n as u64)
+            .flat_map(|i| {
+                (0..k as u64)
+                    .map(move |s| if mix(i * 31 + s) % 3 == 0 { i * 1000 + s } else { (i / 5) * 1000 + s } as u32)
+            })
+            .collect();
+        let sketch = |i: u32| &sketches[i as usize * k..][..k];
+        let keep = |a: u32, b: u32| mix(u64::from(a) << 32 | u64::from(b)) % 4 != 0;
+        let mut expected = Vec::new();
+        for a in 0..n as u32 {
+            for b in a + 1..n as u32 {
+                let share = (0..banding.bands).any(|band| {
+                    let rows = band * banding.rows..(band + 1) * banding.rows;
+                    sketch(a)[rows.clone()] == sketch(b)[rows]
+                });
+                if share && keep(a, b) {
+                    expected.push((a, b));
+                }
+            }
+        }
+        assert!(expected.len() > 200, "{}", expected.len());
+        for threads in [1, 2, 3] {
+            let asked: Mutex<HashMap<(u32, u32), usize>> = Mutex::default();
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            let keys = |band: usize| {
+                let rows = band * banding.rows..(band + 1) * banding.rows;
+                (0..n as u32).map(|i| packed(band_key(&sketch(i)[rows.clone()], band), i)).collect()
+            };
+            let ask = |a: u32, b: u32| {
+                *asked.lock().unwrap().entry((a, b)).or_default() += 1;
+                keep(a, b)
+            };
+            let pairs = pool.install(|| candidate_pairs_by(n, k, banding, keys, |_| {}, ask, true));
+            assert_eq!(pool.install(|| candidate_pairs_where(&sketches, k, banding, keep)), expected);
+            assert_eq!(pairs, expected, "{threads} workers");
+            let asked = asked.into_inner().unwrap();
+            let most = pairs.iter().map(|p| asked[p]).max().unwrap();
+            assert!(most <= threads, "{threads} workers: a kept pair asked about {most} times");
+            if threads == 1 {
+                assert_eq!(most, 1);
+            }
+            // Pairs that were not kept are asked about in every band they share.
+            assert!(asked.iter().any(|(&(a, b), &c)| !keep(a, b) && c > 1), "{threads} workers");
         }
     }
 }

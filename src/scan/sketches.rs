@@ -9,7 +9,9 @@
 //! of one line of every sketch per band. Beyond the budget sketches and keys
 //! are made a chunk at a time and appended to unlinked temporary files;
 //! banding reads a band's keys from theirs, and the estimate that filters
-//! band collisions reads the two sketches of a pair with positioned reads.
+//! band collisions reads the two sketches of a pair with positioned reads
+//! (a worker keeps the last few it read: a bucket's pairs share members),
+//! but not for a pair it kept in an earlier wave of bands.
 //! Where the sketches are kept changes nothing that is found.
 //!
 //! Keys are laid out by chunk of [`CHUNK`] representatives, each chunk's
@@ -27,9 +29,24 @@ use rayon::prelude::*;
 use crate::lsh::{self, Banding};
 
 thread_local! {
-    /// A worker's buffers for reading back the two sketches of a pair.
-    static PAIR: std::cell::RefCell<(Vec<u8>, Vec<Slot>, Vec<Slot>)> = Default::default();
+    /// A worker's sketches last read back from the file.
+    static RECENT: std::cell::RefCell<Recent> = Default::default();
 }
+
+/// The last few sketches a worker read back: a bucket's pairs are asked
+/// about one after another, and pair its members with each other.
+#[derive(Default)]
+struct Recent {
+    /// Representatives whose sketches are held, `u32::MAX` for none.
+    ids: Vec<u32>,
+    slots: Vec<Slot>,
+    bytes: Vec<u8>,
+    /// Where the next sketch read goes.
+    next: usize,
+}
+
+/// Sketches a worker holds read back.
+const RECENT_SKETCHES: usize = 8;
 
 /// Representatives sketched (and written) at a time, and the unit of the
 /// keys' layout.
@@ -144,7 +161,7 @@ impl Sketches {
                     })
                 };
                 let touch = |r: u32| crate::prefetch::touch_range(slots, r as usize * k..(r as usize + 1) * k);
-                lsh::candidate_pairs_by(*n, *k, *banding, band_keys, touch, |a, b| keep(sketch(a), sketch(b)))
+                lsh::candidate_pairs_by(*n, *k, *banding, band_keys, touch, |a, b| keep(sketch(a), sketch(b)), false)
             }
             Sketches::File { keys, n, k, banding, .. } => {
                 let band_keys = |band: usize| {
@@ -166,14 +183,21 @@ impl Sketches {
                     })
                 };
                 let pair = |a: u32, b: u32| {
-                    PAIR.with_borrow_mut(|(bytes, x, y)| {
-                        x.resize(*k, 0);
-                        y.resize(*k, 0);
-                        self.read(a, bytes, x) && self.read(b, bytes, y) && keep(x, y)
+                    RECENT.with_borrow_mut(|recent| {
+                        if recent.slots.len() != RECENT_SKETCHES * k {
+                            *recent = Recent {
+                                ids: vec![u32::MAX; RECENT_SKETCHES],
+                                slots: vec![0; RECENT_SKETCHES * k],
+                                ..Recent::default()
+                            };
+                        }
+                        let Some(x) = self.recent(recent, a, None) else { return false };
+                        let Some(y) = self.recent(recent, b, Some(x)) else { return false };
+                        keep(&recent.slots[x * k..][..*k], &recent.slots[y * k..][..*k])
                     })
                 };
                 // Sketches are read from the file when asked for: none ahead.
-                lsh::candidate_pairs_by(*n, *k, *banding, band_keys, |_| {}, pair)
+                lsh::candidate_pairs_by(*n, *k, *banding, band_keys, |_| {}, pair, true)
             }
         }
     }
@@ -195,6 +219,27 @@ impl Sketches {
             out.extend(chunk.iter().zip(start as u32..).map(|(&key, r)| lsh::packed(key, r)));
         }
         out
+    }
+
+    /// Where `recent` holds the sketch of representative `r`, read back
+    /// into it if need be, never in place of the one at `keep`; none (and
+    /// the failure reported) when the file cannot be read.
+    fn recent(&self, recent: &mut Recent, r: u32, keep: Option<usize>) -> Option<usize> {
+        if let Some(at) = recent.ids.iter().position(|&id| id == r) {
+            return Some(at);
+        }
+        let Sketches::File { k, .. } = self else { unreachable!("only a spilled store is read back") };
+        if Some(recent.next) == keep {
+            recent.next = (recent.next + 1) % RECENT_SKETCHES;
+        }
+        let at = recent.next;
+        recent.next = (at + 1) % RECENT_SKETCHES;
+        recent.ids[at] = u32::MAX;
+        if !self.read(r, &mut recent.bytes, &mut recent.slots[at * k..][..*k]) {
+            return None;
+        }
+        recent.ids[at] = r;
+        Some(at)
     }
 
     /// Reads the sketch of representative `r` into `out`; false (and the
