@@ -37,6 +37,8 @@ thread_local! {
 /// about one after another, and pair its members with each other.
 #[derive(Default)]
 struct Recent {
+    /// The [`Sketches::File`] they were read from (workers outlive a scan).
+    file: u64,
     /// Representatives whose sketches are held, `u32::MAX` for none.
     ids: Vec<u32>,
     slots: Vec<Slot>,
@@ -47,6 +49,10 @@ struct Recent {
 
 /// Sketches a worker holds read back.
 const RECENT_SKETCHES: usize = 8;
+
+/// Numbers the spilled stores, so that a worker's [`Recent`] sketches are
+/// never taken for those of another store.
+static STORES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 /// Representatives sketched (and written) at a time, and the unit of the
 /// keys' layout.
@@ -67,6 +73,8 @@ pub(super) enum Sketches {
     },
     File {
         file: File,
+        /// This store's number among [`STORES`].
+        number: u64,
         keys: File,
         n: usize,
         k: usize,
@@ -141,7 +149,16 @@ impl Sketches {
         };
         match spill() {
             Ok((file, keys)) => (
-                Sketches::File { file, keys, n, k, banding, failed: AtomicBool::new(false), error: Mutex::new(None) },
+                Sketches::File {
+                    file,
+                    number: STORES.fetch_add(1, Ordering::Relaxed),
+                    keys,
+                    n,
+                    k,
+                    banding,
+                    failed: AtomicBool::new(false),
+                    error: Mutex::new(None),
+                },
                 None,
             ),
             Err(e) => (in_memory(), Some(e)),
@@ -163,7 +180,7 @@ impl Sketches {
                 let touch = |r: u32| crate::prefetch::touch_range(slots, r as usize * k..(r as usize + 1) * k);
                 lsh::candidate_pairs_by(*n, *k, *banding, band_keys, touch, |a, b| keep(sketch(a), sketch(b)), false)
             }
-            Sketches::File { keys, n, k, banding, .. } => {
+            Sketches::File { keys, number, n, k, banding, .. } => {
                 let band_keys = |band: usize| {
                     let mut bytes = vec![0u8; CHUNK * KEY_BYTES];
                     self.band_keys(band, |at, out| {
@@ -184,8 +201,9 @@ impl Sketches {
                 };
                 let pair = |a: u32, b: u32| {
                     RECENT.with_borrow_mut(|recent| {
-                        if recent.slots.len() != RECENT_SKETCHES * k {
+                        if recent.file != *number || recent.slots.len() != RECENT_SKETCHES * k {
                             *recent = Recent {
+                                file: *number,
                                 ids: vec![u32::MAX; RECENT_SKETCHES],
                                 slots: vec![0; RECENT_SKETCHES * k],
                                 ..Recent::default()
@@ -321,6 +339,34 @@ mod tests {
             keep(&slots[a as usize * 128..][..128], &slots[b as usize * 128..][..128])
         });
         assert_eq!(x, direct);
+    }
+
+    /// A worker's last sketches read back belong to one store: a second
+    /// spilled store of other sketches, read on the same worker, gives its
+    /// own pairs.
+    #[test]
+    fn workers_never_take_another_store_for_this_one() {
+        // Three items of one family: every band's bucket holds all three,
+        // and one worker reads them first from the one store, then from the
+        // other, whose sketches are marked in their last slot.
+        let banding = Banding { bands: 16, rows: 8 };
+        let marked = |r: usize, out: &mut [Slot]| {
+            make(r, out);
+            out[127] = 0xbbbb;
+        };
+        let keep = |x: &[Slot], y: &[Slot]| x[127] == 0xbbbb && y[127] == 0xbbbb;
+        let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+        one.install(|| {
+            let (a, e) = Sketches::make(3, 128, banding, 0, make);
+            assert!(e.is_none() && a.spilled());
+            let (b, e) = Sketches::make(3, 128, banding, 0, marked);
+            assert!(e.is_none() && b.spilled());
+            for _ in 0..2 {
+                assert_eq!(a.candidate_pairs(|_, _| true), [(0, 1), (0, 2), (1, 2)]);
+                assert_eq!(b.candidate_pairs(keep), [(0, 1), (0, 2), (1, 2)]);
+                assert!(a.candidate_pairs(keep).is_empty());
+            }
+        });
     }
 
     #[test]
