@@ -73,7 +73,7 @@ pub fn candidate_pairs_where<T: Slot>(
         (0..n).map(|i| packed(band_key(&sketches[i * k + lo..i * k + lo + banding.rows], band), i as u32)).collect()
     };
     let touch = |i: u32| crate::prefetch::touch_range(sketches, i as usize * k..(i as usize + 1) * k);
-    candidate_pairs_by(n, k, banding, keys, touch, keep, false)
+    candidate_pairs_by(n, k, banding, keys, touch, || &keep, false)
 }
 
 /// An item's [`band_key`] of one band and its index in one word, so that
@@ -86,19 +86,20 @@ pub fn packed(key: u32, item: u32) -> u64 {
 /// [`candidate_pairs_where`] of `n` sketches of `k` slots kept elsewhere:
 /// `keys(band)` gives every sketch's [`band_key`] of that band's rows with
 /// its index, [`packed`], in any order. `touch(i)` is called for the members of a
-/// bucket a few buckets before `keep` is asked about their pairs, so that
-/// sketches in memory can be asked for ahead ([`crate::prefetch`]): `keep`
-/// reads two sketches at scattered places, and waiting for them was a third
-/// of this stage. With `costly` (`keep` reads sketches back from a file) a
-/// pair `keep` kept is not asked about again, so `keep` must answer alike
-/// each time it is asked about a pair.
-pub fn candidate_pairs_by(
+/// bucket a few buckets before their pairs are judged, so that sketches in
+/// memory can be asked for ahead ([`crate::prefetch`]): judging reads two
+/// sketches at scattered places, and waiting for them was a third of this
+/// stage. `keep()` makes the filter of one band, which judges its pairs one
+/// after another on one worker (and so may keep what it read for the next
+/// pair). With `costly` (the filter reads sketches back from a file) a pair
+/// kept is not judged again, so filters must answer alike about a pair.
+pub fn candidate_pairs_by<K: FnMut(u32, u32) -> bool>(
     n: usize,
     k: usize,
     banding: Banding,
     keys: impl Fn(usize) -> Vec<u64> + Sync,
     touch: impl Fn(u32) + Sync,
-    keep: impl Fn(u32, u32) -> bool + Sync,
+    keep: impl Fn() -> K + Sync,
     costly: bool,
 ) -> Vec<(u32, u32)> {
     assert!(banding.bands * banding.rows <= k);
@@ -110,14 +111,15 @@ pub fn candidate_pairs_by(
     // waves' ends leave workers idle.) The pairs kept so far, sorted, are
     // the result in the end.
     let word = |(a, b): (u32, u32)| u64::from(a) << 32 | u64::from(b);
-    let bands: Vec<usize> = (0..banding.bands).collect();
-    let wave = if costly { rayon::current_num_threads().max(1) } else { bands.len().max(1) };
+    let bands = banding.bands;
+    let wave = if costly { rayon::current_num_threads().max(1) } else { bands.max(1) };
     let mut kept: Vec<u64> = Vec::new();
-    for wave in bands.chunks(wave) {
+    for first in (0..bands).step_by(wave) {
         let known = |pair: (u32, u32)| costly && kept.binary_search(&word(pair)).is_ok();
-        let mut found: Vec<u64> = wave
-            .par_iter()
-            .flat_map_iter(|&band| {
+        let mut found: Vec<u64> = (first..(first + wave).min(bands))
+            .into_par_iter()
+            .flat_map_iter(|band| {
+                let mut keep = keep();
                 let mut keys = keys(band);
                 debug_assert_eq!(keys.len(), n);
                 keys.sort_unstable();
@@ -146,26 +148,14 @@ pub fn candidate_pairs_by(
                 out.into_iter().map(word)
             })
             .collect();
+        // Two sorted runs: the stable sort merges them in one pass. A pair
+        // is new to `kept`, but two bands of a wave may both have kept it.
         found.par_sort_unstable();
-        found.dedup();
-        kept = merge_sorted(&kept, &found);
+        kept.append(&mut found);
+        kept.sort();
+        kept.dedup();
     }
     kept.into_iter().map(|w| ((w >> 32) as u32, w as u32)).collect()
-}
-
-/// The union of two sorted lists without repeats, sorted.
-fn merge_sorted(x: &[u64], y: &[u64]) -> Vec<u64> {
-    let mut out = Vec::with_capacity(x.len() + y.len());
-    let (mut i, mut j) = (0, 0);
-    while i < x.len() && j < y.len() {
-        let (a, b) = (x[i], y[j]);
-        out.push(a.min(b));
-        i += usize::from(a <= b);
-        j += usize::from(b <= a);
-    }
-    out.extend_from_slice(&x[i..]);
-    out.extend_from_slice(&y[j..]);
-    out
 }
 
 /// The (band hash, item) keys of `band` for every one of the sketches of `k`
@@ -357,7 +347,7 @@ mod tests {
                 *asked.lock().unwrap().entry((a, b)).or_default() += 1;
                 keep(a, b)
             };
-            let pairs = pool.install(|| candidate_pairs_by(n, k, banding, keys, |_| {}, ask, true));
+            let pairs = pool.install(|| candidate_pairs_by(n, k, banding, keys, |_| {}, || &ask, true));
             assert_eq!(pool.install(|| candidate_pairs_where(&sketches, k, banding, keep)), expected);
             assert_eq!(pairs, expected, "{threads} workers");
             let asked = asked.into_inner().unwrap();

@@ -10,7 +10,7 @@
 //! are made a chunk at a time and appended to unlinked temporary files;
 //! banding reads a band's keys from theirs, and the estimate that filters
 //! band collisions reads the two sketches of a pair with positioned reads
-//! (a worker keeps the last few it read: a bucket's pairs share members),
+//! (each band's filter keeps the last few it read: a bucket's pairs share members),
 //! but not for a pair it kept in an earlier wave of bands.
 //! Where the sketches are kept changes nothing that is found.
 //!
@@ -28,31 +28,25 @@ use rayon::prelude::*;
 
 use crate::lsh::{self, Banding};
 
-thread_local! {
-    /// A worker's sketches last read back from the file.
-    static RECENT: std::cell::RefCell<Recent> = Default::default();
-}
-
-/// The last few sketches a worker read back: a bucket's pairs are asked
-/// about one after another, and pair its members with each other.
-#[derive(Default)]
+/// The last few sketches one band's filter read back: a bucket's pairs are
+/// judged one after another, and pair its members with each other.
 struct Recent {
-    /// The [`Sketches::File`] they were read from (workers outlive a scan).
-    file: u64,
     /// Representatives whose sketches are held, `u32::MAX` for none.
-    ids: Vec<u32>,
+    ids: [u32; RECENT_SKETCHES],
     slots: Vec<Slot>,
     bytes: Vec<u8>,
     /// Where the next sketch read goes.
     next: usize,
 }
 
-/// Sketches a worker holds read back.
+/// Sketches a band's filter holds read back.
 const RECENT_SKETCHES: usize = 8;
 
-/// Numbers the spilled stores, so that a worker's [`Recent`] sketches are
-/// never taken for those of another store.
-static STORES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+impl Recent {
+    fn new(k: usize) -> Self {
+        Recent { ids: [u32::MAX; RECENT_SKETCHES], slots: vec![0; RECENT_SKETCHES * k], bytes: Vec::new(), next: 0 }
+    }
+}
 
 /// Representatives sketched (and written) at a time, and the unit of the
 /// keys' layout.
@@ -73,8 +67,6 @@ pub(super) enum Sketches {
     },
     File {
         file: File,
-        /// This store's number among [`STORES`].
-        number: u64,
         keys: File,
         n: usize,
         k: usize,
@@ -149,16 +141,7 @@ impl Sketches {
         };
         match spill() {
             Ok((file, keys)) => (
-                Sketches::File {
-                    file,
-                    number: STORES.fetch_add(1, Ordering::Relaxed),
-                    keys,
-                    n,
-                    k,
-                    banding,
-                    failed: AtomicBool::new(false),
-                    error: Mutex::new(None),
-                },
+                Sketches::File { file, keys, n, k, banding, failed: AtomicBool::new(false), error: Mutex::new(None) },
                 None,
             ),
             Err(e) => (in_memory(), Some(e)),
@@ -178,9 +161,10 @@ impl Sketches {
                     })
                 };
                 let touch = |r: u32| crate::prefetch::touch_range(slots, r as usize * k..(r as usize + 1) * k);
-                lsh::candidate_pairs_by(*n, *k, *banding, band_keys, touch, |a, b| keep(sketch(a), sketch(b)), false)
+                let keep = |a: u32, b: u32| keep(sketch(a), sketch(b));
+                lsh::candidate_pairs_by(*n, *k, *banding, band_keys, touch, || keep, false)
             }
-            Sketches::File { keys, number, n, k, banding, .. } => {
+            Sketches::File { keys, n, k, banding, .. } => {
                 let band_keys = |band: usize| {
                     let mut bytes = vec![0u8; CHUNK * KEY_BYTES];
                     self.band_keys(band, |at, out| {
@@ -199,23 +183,17 @@ impl Sketches {
                         }
                     })
                 };
-                let pair = |a: u32, b: u32| {
-                    RECENT.with_borrow_mut(|recent| {
-                        if recent.file != *number || recent.slots.len() != RECENT_SKETCHES * k {
-                            *recent = Recent {
-                                file: *number,
-                                ids: vec![u32::MAX; RECENT_SKETCHES],
-                                slots: vec![0; RECENT_SKETCHES * k],
-                                ..Recent::default()
-                            };
-                        }
-                        let Some(x) = self.recent(recent, a, None) else { return false };
-                        let Some(y) = self.recent(recent, b, Some(x)) else { return false };
+                let keep = &keep;
+                let filter = || {
+                    let mut recent = Recent::new(*k);
+                    move |a: u32, b: u32| {
+                        let Some(x) = self.recent(&mut recent, a, None) else { return false };
+                        let Some(y) = self.recent(&mut recent, b, Some(x)) else { return false };
                         keep(&recent.slots[x * k..][..*k], &recent.slots[y * k..][..*k])
-                    })
+                    }
                 };
                 // Sketches are read from the file when asked for: none ahead.
-                lsh::candidate_pairs_by(*n, *k, *banding, band_keys, |_| {}, pair, true)
+                lsh::candidate_pairs_by(*n, *k, *banding, band_keys, |_| {}, filter, true)
             }
         }
     }
