@@ -229,123 +229,257 @@ pub fn candidate_pairs_of(
     anchors: impl Fn(usize, &mut Vec<u64>) + Sync,
     label: impl Fn(u32) -> Option<u32> + Sync,
 ) -> std::io::Result<Vec<(u32, u32, u32)>> {
-    let labels: Vec<u32> = (0..n as u32).into_par_iter().map(|i| label(i).unwrap_or(UNLABELLED)).collect();
-    let apart = |a: u32, b: u32| {
-        let l = labels[a as usize];
-        l == UNLABELLED || l != labels[b as usize]
-    };
+    let collector = Collector::new(n, budget);
+    (0..n).into_par_iter().with_min_len(64).for_each_init(Vec::new, |buf, i| {
+        buf.clear();
+        anchors(i, buf);
+        collector.add(i, buf);
+    });
+    Ok(collector.walk()?.pairs(anchors, label))
+}
+
+/// The anchors of `n` texts, each given once, in any order and from any
+/// thread ([`Collector::add`]), gathered for [`Collector::walk`]: a scan
+/// collects them where it shingles the texts for their sketches, so that
+/// they are not shingled twice.
+pub struct Collector {
+    n: usize,
+    budget: usize,
+    packing: Packing,
+    /// Per text, how many distinct anchors it has, and a 256-bit signature
+    /// of them: bits of s missing from b's stand for distinct anchors of s
+    /// that b lacks.
+    distinct_at: Vec<AtomicU32>,
+    signature_at: Vec<[AtomicU64; 4]>,
+    /// The anchors, split by hash into buckets; pieces join their buckets
+    /// in memory while the budget lasts, then in files.
+    buckets: Vec<Mutex<Bucket>>,
+    held_bytes: AtomicUsize,
+    /// Per worker thread (and one for any other thread), the anchors of the
+    /// texts it added since its last piece was cut.
+    pending: Vec<Mutex<Pending>>,
+    /// The first error of writing a bucket's file, which
+    /// [`Collector::walk`] returns.
+    failed: Mutex<Option<std::io::Error>>,
+}
+
+/// A worker's anchors not yet in their buckets: packed, and the bucket of
+/// each.
+#[derive(Default)]
+struct Pending {
+    keys: Vec<u64>,
+    of: Vec<u8>,
+    texts: usize,
+}
+
+/// Texts whose anchors a worker gathers before it cuts them into pieces.
+const TEXTS_PER_PIECE: usize = 4096;
+
+impl Collector {
+    /// A collector for texts `0..n`, holding up to `budget` bytes of anchors
+    /// in memory.
+    pub fn new(n: usize, budget: usize) -> Self {
+        Collector {
+            n,
+            budget,
+            packing: Packing::new(n),
+            distinct_at: (0..n).map(|_| AtomicU32::new(0)).collect(),
+            signature_at: (0..n).map(|_| Default::default()).collect(),
+            buckets: (0..BUCKETS).map(|_| Mutex::new(Bucket::default())).collect(),
+            held_bytes: AtomicUsize::new(0),
+            pending: (0..=rayon::current_num_threads()).map(|_| Mutex::new(Pending::default())).collect(),
+            failed: Mutex::new(None),
+        }
+    }
+
+    /// Adds text `i`'s anchors (as [`anchors`] gives them, repeats allowed;
+    /// `anchors` is sorted and deduplicated in place). Each text is added
+    /// once.
+    pub fn add(&self, i: usize, anchors: &mut Vec<u64>) {
+        anchors.sort_unstable();
+        anchors.dedup();
+        self.distinct_at[i].store(anchors.len() as u32, Relaxed);
+        let worker = rayon::current_thread_index().map_or(self.pending.len() - 1, |w| w.min(self.pending.len() - 1));
+        let mut pending = lock(&self.pending[worker]);
+        let mut signature = [0u64; 4];
+        for &h in anchors.iter() {
+            pending.keys.push(self.packing.pack(h, i as u32));
+            pending.of.push(bucket_of(h) as u8);
+            let bit = signature_bit(h);
+            signature[bit / 64] |= 1 << (bit % 64);
+        }
+        for (w, s) in self.signature_at[i].iter().zip(signature) {
+            w.store(s, Relaxed);
+        }
+        pending.texts += 1;
+        if pending.texts >= TEXTS_PER_PIECE {
+            self.cut(&mut pending);
+        }
+    }
+
+    /// Cuts a worker's pending anchors into one piece of exact size per
+    /// bucket: pieces grown one push at a time took up to twice their size,
+    /// and copying and fresh pages were a fifth of collecting them.
+    fn cut(&self, pending: &mut Pending) {
+        let mut sizes = [0usize; BUCKETS];
+        for &b in pending.of.iter() {
+            sizes[b as usize] += 1;
+        }
+        let mut part: Vec<Vec<u64>> = sizes.iter().map(|&len| Vec::with_capacity(len)).collect();
+        for (&k, &b) in pending.keys.iter().zip(pending.of.iter()) {
+            part[b as usize].push(k);
+        }
+        pending.keys.clear();
+        pending.of.clear();
+        pending.texts = 0;
+        let mut failed = None;
+        for (b, piece) in part.into_iter().enumerate().filter(|(_, p)| !p.is_empty()) {
+            let bytes = piece.capacity() * std::mem::size_of::<u64>();
+            let in_memory = self.held_bytes.fetch_add(bytes, Relaxed) + bytes <= self.budget;
+            if !in_memory {
+                self.held_bytes.fetch_sub(bytes, Relaxed);
+            }
+            if let Err(e) = lock(&self.buckets[b]).add(piece, in_memory) {
+                failed = Some(e);
+                break;
+            }
+        }
+        if let Some(e) = failed {
+            lock(&self.failed).get_or_insert(e);
+        }
+    }
+
+    /// Sorts and walks the anchors of every text (all added): the lists of
+    /// texts that hold each rare anchor, and how many common anchors each
+    /// text holds. What the walk keeps is far smaller than the anchors,
+    /// which are let go; an error is one of reading the temporary files.
+    pub fn walk(self) -> std::io::Result<Walked> {
+        for pending in &self.pending {
+            self.cut(&mut lock(pending));
+        }
+        if let Some(e) = self.failed.into_inner().unwrap_or_else(|e| e.into_inner()) {
+            return Err(e);
+        }
+        let Collector { n, budget, packing, distinct_at, signature_at, buckets, .. } = self;
+        // The buckets in as many groups as there are workers, each group's
+        // buckets sorted and walked one by one: the member lists of its rare
+        // anchors held by two or more (each a run of ascending texts), and how
+        // many common anchors each text holds, counted in the group's own array
+        // (fewer groups when those arrays would take more than the budget).
+        let per_group = 4 * n.max(1) + 8 * Tally::BATCH;
+        let groups = rayon::current_num_threads().min(budget / per_group).clamp(1, BUCKETS);
+        let mut grouped: Vec<Vec<Bucket>> = (0..groups).map(|_| Vec::new()).collect();
+        for (i, b) in buckets.into_iter().enumerate() {
+            grouped[i * groups / BUCKETS].push(b.into_inner().unwrap_or_else(|e| e.into_inner()));
+        }
+        let walked: Vec<(Runs, Vec<u32>)> = grouped
+            .into_par_iter()
+            .map(|group| {
+                let (mut runs, mut common) = (Runs::default(), Tally::new(n));
+                let mut postings = Vec::new();
+                for bucket in group {
+                    bucket.take_into(&mut postings)?;
+                    postings.sort_unstable();
+                    // Two hashes of one text alike in the kept bits are one anchor.
+                    postings.dedup();
+                    for run in postings.chunk_by(|&a, &b| packing.hash(a) == packing.hash(b)) {
+                        let texts = run.iter().map(|&k| packing.text(k));
+                        if run.len() > MAX_POSTING {
+                            common.add(texts);
+                        } else if run.len() >= 2 {
+                            runs.push(texts);
+                        }
+                    }
+                }
+                Ok((runs, common.into_counts()))
+            })
+            .collect::<std::io::Result<_>>()?;
+        let mut walked = walked.into_iter();
+        let (mut runs, mut common) = walked.next().expect("one group at least");
+        for (more, counts) in walked {
+            runs.append(more);
+            common.par_iter_mut().zip(counts).for_each(|(c, x)| *c += x);
+        }
+        Ok(Walked {
+            n,
+            runs,
+            common,
+            distinct: distinct_at.into_iter().map(AtomicU32::into_inner).collect(),
+            signature: signature_at.into_iter().map(|w| w.map(AtomicU64::into_inner)).collect(),
+        })
+    }
+}
+
+/// A lock that a panic elsewhere does not make unusable (what it guards is
+/// whole after every step).
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The walked anchors of `n` texts ([`Collector::walk`]).
+pub struct Walked {
+    n: usize,
+    /// The texts holding each rare anchor held by two or more, ascending.
+    runs: Runs,
+    /// Per text, its common anchors, its distinct anchors and a 256-bit
+    /// signature of them: bits of s missing from b's stand for distinct
+    /// anchors of s that b lacks.
+    common: Vec<u32>,
+    distinct: Vec<u32>,
+    signature: Vec<[u64; 4]>,
+}
+
+impl Walked {
+    /// Pairs `(i, j)`, `i < j`, of the texts that share enough anchors to be
+    /// aligned, as [`candidate_pairs_of`] (whose `anchors` and `label` these
+    /// are).
+    pub fn pairs(
+        self,
+        anchors: impl Fn(usize, &mut Vec<u64>) + Sync,
+        label: impl Fn(u32) -> Option<u32> + Sync,
+    ) -> Vec<(u32, u32, u32)> {
+        let Walked { n, mut runs, common, distinct, signature } = self;
+        let labels: Vec<u32> = (0..n as u32).into_par_iter().map(|i| label(i).unwrap_or(UNLABELLED)).collect();
+        let apart = |a: u32, b: u32| {
+            let l = labels[a as usize];
+            l == UNLABELLED || l != labels[b as usize]
+        };
+        // An anchor whose holders all have one label pairs no texts that are
+        // apart: it is dropped here instead of counted for every pair of them
+        // (near copies of one paragraph share nearly all their anchors).
+        let one_label = |run: &[u32]| {
+            let first = labels[run[0] as usize];
+            first != UNLABELLED && run[1..].iter().all(|&i| labels[i as usize] == first)
+        };
+        runs.retain(|run| !one_label(run));
+        pairs_of(n, runs, common, distinct, signature, anchors, apart)
+    }
+}
+
+/// [`Walked::pairs`], of the walk's parts and the rare anchors that may pair
+/// texts that are `apart`.
+fn pairs_of(
+    n: usize,
+    rare_runs: Runs,
+    common: Vec<u32>,
+    distinct: Vec<u32>,
+    signature: Vec<[u64; 4]>,
+    anchors: impl Fn(usize, &mut Vec<u64>) + Sync,
+    apart: impl Fn(u32, u32) -> bool + Sync,
+) -> Vec<(u32, u32, u32)> {
     let texts_per_job = n.div_ceil(rayon::current_num_threads() * 16).max(1);
-    // Per paragraph, how many distinct anchors it has, and a 256-bit
-    // signature of them: bits of s missing from b's stand for distinct
-    // anchors of s that b lacks.
-    let distinct_at: Vec<AtomicU32> = (0..n).map(|_| AtomicU32::new(0)).collect();
-    let signature_at: Vec<[AtomicU64; 4]> = (0..n).map(|_| Default::default()).collect();
-    // Each job's anchors, split by hash into buckets at once; a job's pieces
-    // join their buckets in memory while the budget lasts, then in files.
-    let buckets: Vec<Mutex<Bucket>> = (0..BUCKETS).map(|_| Mutex::new(Bucket::default())).collect();
-    let held_bytes = AtomicUsize::new(0);
-    let packing = Packing::new(n);
     // A text's anchors, sorted, each once.
-    let distinct = |i: usize, out: &mut Vec<u64>| {
+    let distinct_of = |i: usize, out: &mut Vec<u64>| {
         out.clear();
         anchors(i, out);
         out.sort_unstable();
         out.dedup();
     };
-    const TEXTS_PER_PIECE: usize = 4096;
-    // A job's anchors are gathered in its worker's scratch space (packed,
-    // and the bucket of each), then cut into one piece of exact size per
-    // bucket: pieces grown one push at a time took up to twice their size,
-    // and copying and fresh pages were a fifth of collecting them.
-    let scratch = || (Vec::new(), Vec::<u64>::new(), Vec::<u8>::new());
-    (0..n.div_ceil(TEXTS_PER_PIECE)).into_par_iter().try_for_each_init(scratch, |(buf, keys, of), job| {
-        keys.clear();
-        of.clear();
-        for i in job * TEXTS_PER_PIECE..((job + 1) * TEXTS_PER_PIECE).min(n) {
-            distinct(i, buf);
-            distinct_at[i].store(buf.len() as u32, Relaxed);
-            let mut signature = [0u64; 4];
-            for &h in buf.iter() {
-                keys.push(packing.pack(h, i as u32));
-                of.push(bucket_of(h) as u8);
-                let bit = signature_bit(h);
-                signature[bit / 64] |= 1 << (bit % 64);
-            }
-            for (w, s) in signature_at[i].iter().zip(signature) {
-                w.store(s, Relaxed);
-            }
-        }
-        let mut sizes = [0usize; BUCKETS];
-        for &b in of.iter() {
-            sizes[b as usize] += 1;
-        }
-        let mut part: Vec<Vec<u64>> = sizes.iter().map(|&len| Vec::with_capacity(len)).collect();
-        for (&k, &b) in keys.iter().zip(of.iter()) {
-            part[b as usize].push(k);
-        }
-        for (b, piece) in part.into_iter().enumerate().filter(|(_, p)| !p.is_empty()) {
-            let bytes = piece.capacity() * std::mem::size_of::<u64>();
-            let in_memory = held_bytes.fetch_add(bytes, Relaxed) + bytes <= budget;
-            if !in_memory {
-                held_bytes.fetch_sub(bytes, Relaxed);
-            }
-            buckets[b].lock().unwrap_or_else(|e| e.into_inner()).add(piece, in_memory)?;
-        }
-        Ok::<(), std::io::Error>(())
-    })?;
-    // The buckets in as many groups as there are workers, each group's
-    // buckets sorted and walked one by one: the member lists of its rare
-    // anchors held by two or more (each a run of ascending texts), and how
-    // many common anchors each text holds, counted in the group's own array
-    // (fewer groups when those arrays would take more than the budget).
-    let per_group = 4 * n.max(1) + 8 * Tally::BATCH;
-    let groups = rayon::current_num_threads().min(budget / per_group).clamp(1, BUCKETS);
-    let mut grouped: Vec<Vec<Bucket>> = (0..groups).map(|_| Vec::new()).collect();
-    for (i, b) in buckets.into_iter().enumerate() {
-        grouped[i * groups / BUCKETS].push(b.into_inner().unwrap_or_else(|e| e.into_inner()));
-    }
-    // An anchor whose holders all have one label pairs no texts that are
-    // apart: it is dropped here instead of counted for every pair of them
-    // (near copies of one paragraph share nearly all their anchors).
-    let one_label = |run: &[u64]| {
-        let first = labels[packing.text(run[0]) as usize];
-        first != UNLABELLED && run[1..].iter().all(|&k| labels[packing.text(k) as usize] == first)
-    };
-    let walked: Vec<(Runs, Vec<u32>)> = grouped
-        .into_par_iter()
-        .map(|group| {
-            let (mut runs, mut common) = (Runs::default(), Tally::new(n));
-            let mut postings = Vec::new();
-            for bucket in group {
-                bucket.take_into(&mut postings)?;
-                postings.sort_unstable();
-                // Two hashes of one text alike in the kept bits are one anchor.
-                postings.dedup();
-                for run in postings.chunk_by(|&a, &b| packing.hash(a) == packing.hash(b)) {
-                    let texts = run.iter().map(|&k| packing.text(k));
-                    if run.len() > MAX_POSTING {
-                        common.add(texts);
-                    } else if run.len() >= 2 && !one_label(run) {
-                        runs.push(texts);
-                    }
-                }
-            }
-            Ok((runs, common.into_counts()))
-        })
-        .collect::<std::io::Result<_>>()?;
-    let mut walked = walked.into_iter();
-    let (mut rare_runs, mut common) = walked.next().expect("one group at least");
-    for (runs, counts) in walked {
-        rare_runs.append(runs);
-        common.par_iter_mut().zip(counts).for_each(|(c, x)| *c += x);
-    }
     // Per paragraph, the rare anchors it holds (two or more holders), as run
     // numbers, ascending.
     let held = rare_runs.by_member(n);
     let common = |i: usize| common[i];
-    let rare: Vec<u32> =
-        distinct_at.into_iter().enumerate().map(|(i, d)| d.into_inner().saturating_sub(common(i))).collect();
-    let signature: Vec<[u64; 4]> = signature_at.into_iter().map(|w| w.map(AtomicU64::into_inner)).collect();
+    let rare: Vec<u32> = distinct.into_iter().enumerate().map(|(i, d)| d.saturating_sub(common(i))).collect();
     let size = |i: usize| rare[i] + common(i);
     let need_of = |a: u32, b: u32| needed(size(a as usize).min(size(b as usize)));
     // A pair sharing `shared` rare anchors: a candidate when that is enough;
@@ -463,11 +597,11 @@ pub fn candidate_pairs_of(
             || (Vec::new(), Vec::new()),
             |(of_large, of_small), group| {
                 let large = group[0].0;
-                distinct(large as usize, of_large);
+                distinct_of(large as usize, of_large);
                 group
                     .iter()
                     .filter_map(|&(_, s)| {
-                        distinct(s as usize, of_small);
+                        distinct_of(s as usize, of_small);
                         let all = crate::verify::intersection(of_large, of_small) as u32;
                         let enough = all >= need_of(large, s) && 5 * all >= 3 * size(s as usize);
                         enough.then_some((large.min(s), large.max(s), all))
@@ -479,7 +613,7 @@ pub fn candidate_pairs_of(
         .collect();
     out.extend(checked);
     out.par_sort_unstable();
-    Ok(out)
+    out
 }
 
 /// Counts per text, incremented in batches. Common anchors are about half
@@ -569,6 +703,24 @@ impl Runs {
         let base = self.members.len();
         self.members.extend_from_slice(&other.members);
         self.start.extend(other.start[1..].iter().map(|&e| base + e));
+    }
+
+    /// Keeps the runs that `keep` keeps, in order, in place.
+    fn retain(&mut self, keep: impl Fn(&[u32]) -> bool) {
+        let (mut to, mut kept) = (0, 1);
+        for r in 0..self.start.len() - 1 {
+            let (from, end) = (self.start[r], self.start[r + 1]);
+            if keep(&self.members[from..end]) {
+                self.members.copy_within(from..end, to);
+                to += end - from;
+                self.start[kept] = to;
+                kept += 1;
+            }
+        }
+        self.members.truncate(to);
+        self.members.shrink_to_fit();
+        self.start.truncate(kept);
+        self.start.shrink_to_fit();
     }
 
     fn run(&self, r: usize) -> &[u32] {
@@ -796,6 +948,51 @@ mod tests {
         assert_eq!(fewer.len(), 200);
         assert!(!fewer.iter().any(|&(a, b, _)| (a, b) == (0, 1) || (a, b) == (4, 5)));
         assert!(fewer.iter().any(|&(a, b, _)| (a, b) == (0, 3)) && fewer.iter().any(|&(a, b, _)| (a, b) == (6, 7)));
+    }
+
+    #[test]
+    fn anchors_added_in_any_order_from_any_thread_give_the_same_pairs() {
+        // Families of five texts share passages, and a stock phrase that
+        // every text holds is a common anchor; more texts than a worker
+        // gathers before it cuts a piece.
+        let n = 3 * TEXTS_PER_PIECE + 15;
+        let sets: Vec<Vec<u64>> = (0..n as u64)
+            .map(|i| [hashes(1 << 40, 3), hashes(1_000_000 + (i / 5) * 100, 7), hashes(1 << 32 | i << 6, 20)].concat())
+            .collect();
+        let anchors = |i: usize, out: &mut Vec<u64>| out.extend_from_slice(&sets[i]);
+        // Every third family matches alike otherwise: its pairs are left out.
+        let label = |i: u32| (i / 5 % 3 == 0).then_some(i / 5);
+        let expected = candidate_pairs_of(n, usize::MAX, anchors, label).unwrap();
+        let families = n.div_ceil(5);
+        assert_eq!(expected.len(), 10 * (families - families.div_ceil(3)));
+        for budget in [usize::MAX, 0] {
+            let collector = Collector::new(n, budget);
+            // Backwards and by two workers, each with repeats of its anchors.
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+            pool.install(|| {
+                (0..n).into_par_iter().rev().for_each(|i| {
+                    let mut out = Vec::new();
+                    anchors(i, &mut out);
+                    anchors(i, &mut out);
+                    out.reverse();
+                    collector.add(i, &mut out);
+                })
+            });
+            assert_eq!(collector.walk().unwrap().pairs(anchors, label), expected);
+        }
+    }
+
+    #[test]
+    fn kept_runs_stay_in_order() {
+        let mut runs = Runs::default();
+        for run in [vec![1, 2], vec![3, 4, 5], vec![6, 7], vec![8, 9, 10, 11]] {
+            runs.push(run.into_iter());
+        }
+        runs.retain(|run| run.len() != 2);
+        assert_eq!((runs.run(0), runs.run(1)), (&[3, 4, 5][..], &[8, 9, 10, 11][..]));
+        assert_eq!(runs.start.len(), 3);
+        runs.retain(|_| false);
+        assert!(runs.members.is_empty() && runs.start == [0]);
     }
 
     #[test]

@@ -465,7 +465,12 @@ type Scratch = (Shingler, Vec<u64>, Vec<u64>, Vec<u32>);
 
 thread_local! {
     static SCRATCH: std::cell::RefCell<Scratch> = Default::default();
+    /// A text's passage anchors, made with its sketch.
+    static ANCHORS: std::cell::RefCell<Vec<u64>> = Default::default();
 }
+
+/// `single_of` of a representative that is not a single paragraph.
+const NOT_SINGLE: u32 = u32::MAX;
 
 pub fn scan(
     sources: Vec<Source>,
@@ -631,6 +636,20 @@ pub fn scan_with(
         }
     };
 
+    // The representatives that are single paragraphs, which the passage
+    // stage searches, and the number of each among them.
+    let singles: Vec<u32> = (0..reps.len() as u32)
+        .filter(|&r| {
+            let (_, first, last) = place_of[reps[r as usize] as usize];
+            first == last
+        })
+        .collect();
+    let mut single_of = vec![NOT_SINGLE; reps.len()];
+    for (x, &r) in singles.iter().enumerate() {
+        single_of[r as usize] = x as u32;
+    }
+    let mut collected: Option<passages::Collector> = None;
+
     // sketch + candidates
     observer.stage("sketch", Some(reps.len() as u64), Unit::Items);
     let pairs: Vec<(u32, u32)> = match (supplied, params.method) {
@@ -638,10 +657,26 @@ pub fn scan_with(
         (None, Method::Minhash) => {
             let k = params.num_perm;
             let oph = OnePermutation::new(k, params.seed);
+            // The passage anchors of the single paragraphs are collected from
+            // the shingle hashes made here, instead of shingling the texts
+            // again in the passage stage.
+            let collector = passages::Collector::new(singles.len(), params.postings_budget);
             let (sketches, unspilled) = Sketches::make(reps.len(), k, banding, params.sketches_budget, |r, out| {
-                sketch_16(&oph, &rep_text(r as u32), params, out);
+                SCRATCH.with_borrow_mut(|(shingler, hashes, keys, full)| {
+                    hashes.clear();
+                    shingler.hashes(&rep_text(r as u32), params.ngram, params.seed, hashes);
+                    sketch_16_of(&oph, hashes, full, out);
+                    if let Some(&x) = single_of.get(r).filter(|&&x| x != NOT_SINGLE) {
+                        ANCHORS.with_borrow_mut(|anchors| {
+                            anchors.clear();
+                            passages::anchors(hashes, keys, anchors);
+                            collector.add(x as usize, anchors);
+                        });
+                    }
+                });
                 observer.advance(1);
             });
+            collected = Some(collector);
             if let Some(e) = unspilled {
                 diagnostics.push(Diagnostic::note(
                     "(temporary files)",
@@ -681,6 +716,17 @@ pub fn scan_with(
             p
         }
     };
+
+    // The anchors collected with the sketches are sorted and walked before
+    // verification makes its shingle sets: what the walk keeps is far
+    // smaller than the anchors, and their memory goes to the sets.
+    drop(single_of);
+    let walked = collected.map(|collector| {
+        observer.stage("anchors", None, Unit::Items);
+        let walked = collector.walk();
+        lap("anchors", &mut t);
+        walked
+    });
 
     // verify
     observer.stage("verify", Some(pairs.len() as u64), Unit::Items);
@@ -820,12 +866,6 @@ pub fn scan_with(
             label_of[fi][first..=last].fill(label);
         }
     }
-    let singles: Vec<u32> = (0..reps.len() as u32)
-        .filter(|&r| {
-            let (_, first, last) = place_of[reps[r as usize] as usize];
-            first == last
-        })
-        .collect();
     // Two singles are searched for a shared passage unless their paragraphs
     // already match alike (two singles are never one paragraph: each is the
     // representative of another exact group).
@@ -838,19 +878,19 @@ pub fn scan_with(
         label_of[f as usize][p as usize]
     };
     // The anchor list is kept in memory up to POSTINGS_BUDGET; the rest
-    // waits in temporary files.
-    let passage_pairs = passages::candidate_pairs_of(
-        singles.len(),
-        params.postings_budget,
-        |i, out| {
-            SCRATCH.with_borrow_mut(|(shingler, hashes, keys, _)| {
-                hashes.clear();
-                shingler.hashes(&rep_text(singles[i]), params.ngram, params.seed, hashes);
-                passages::anchors(hashes, keys, out);
-            })
-        },
-        label,
-    )
+    // waits in temporary files. The anchors of a text are made again only
+    // for the pairs checked for containment.
+    let anchors_of = |i: usize, out: &mut Vec<u64>| {
+        SCRATCH.with_borrow_mut(|(shingler, hashes, keys, _)| {
+            hashes.clear();
+            shingler.hashes(&rep_text(singles[i]), params.ngram, params.seed, hashes);
+            passages::anchors(hashes, keys, out);
+        })
+    };
+    let passage_pairs = match walked {
+        Some(walked) => walked.map(|w| w.pairs(anchors_of, label)),
+        None => passages::candidate_pairs_of(singles.len(), params.postings_budget, anchors_of, label),
+    }
     .unwrap_or_else(|e| {
         diagnostics.push(Diagnostic::error(
             "(temporary files)",
