@@ -438,7 +438,7 @@ impl Walked {
         anchors: impl Fn(usize, &mut Vec<u64>) + Sync,
         label: impl Fn(u32) -> Option<u32> + Sync,
     ) -> Vec<(u32, u32, u32)> {
-        let Walked { n, mut runs, common, distinct, signature } = self;
+        let Walked { n, runs: mut rare_runs, common, distinct, signature } = self;
         let labels: Vec<u32> = (0..n as u32).into_par_iter().map(|i| label(i).unwrap_or(UNLABELLED)).collect();
         let apart = |a: u32, b: u32| {
             let l = labels[a as usize];
@@ -451,169 +451,155 @@ impl Walked {
             let first = labels[run[0] as usize];
             first != UNLABELLED && run[1..].iter().all(|&i| labels[i as usize] == first)
         };
-        runs.retain(|run| !one_label(run));
-        pairs_of(n, runs, common, distinct, signature, anchors, apart)
-    }
-}
-
-/// [`Walked::pairs`], of the walk's parts and the rare anchors that may pair
-/// texts that are `apart`.
-fn pairs_of(
-    n: usize,
-    rare_runs: Runs,
-    common: Vec<u32>,
-    distinct: Vec<u32>,
-    signature: Vec<[u64; 4]>,
-    anchors: impl Fn(usize, &mut Vec<u64>) + Sync,
-    apart: impl Fn(u32, u32) -> bool + Sync,
-) -> Vec<(u32, u32, u32)> {
-    let texts_per_job = n.div_ceil(rayon::current_num_threads() * 16).max(1);
-    // A text's anchors, sorted, each once.
-    let distinct_of = |i: usize, out: &mut Vec<u64>| {
-        out.clear();
-        anchors(i, out);
-        out.sort_unstable();
-        out.dedup();
-    };
-    // Per paragraph, the rare anchors it holds (two or more holders), as run
-    // numbers, ascending.
-    let held = rare_runs.by_member(n);
-    let common = |i: usize| common[i];
-    let rare: Vec<u32> = distinct.into_iter().enumerate().map(|(i, d)| d.saturating_sub(common(i))).collect();
-    let size = |i: usize| rare[i] + common(i);
-    let need_of = |a: u32, b: u32| needed(size(a as usize).min(size(b as usize)));
-    // A pair sharing `shared` rare anchors: a candidate when that is enough;
-    // checked when the smaller text could be contained in the other: it
-    // holds enough common anchors that the other may share too, and its
-    // signature bits that the other lacks, each an anchor it lacks, leave
-    // enough.
-    //
-    // Most pairs judged share two or three anchors by chance and fail the
-    // counts; whether two paragraphs are apart takes two lookups at random
-    // places, so it is asked last.
-    let judge = |a: u32, b: u32, shared: u32, found: &mut Found| {
-        let need = need_of(a, b);
-        if shared >= need {
-            if apart(a, b) {
-                found.0.push((a, b, shared));
+        rare_runs.retain(|run| !one_label(run));
+        let texts_per_job = n.div_ceil(rayon::current_num_threads() * 16).max(1);
+        // A text's anchors, sorted, each once.
+        let distinct_of = |i: usize, out: &mut Vec<u64>| {
+            out.clear();
+            anchors(i, out);
+            out.sort_unstable();
+            out.dedup();
+        };
+        // Per paragraph, the rare anchors it holds (two or more holders), as run
+        // numbers, ascending.
+        let held = rare_runs.by_member(n);
+        let common = |i: usize| common[i];
+        let rare: Vec<u32> = distinct.into_iter().enumerate().map(|(i, d)| d.saturating_sub(common(i))).collect();
+        let size = |i: usize| rare[i] + common(i);
+        let need_of = |a: u32, b: u32| needed(size(a as usize).min(size(b as usize)));
+        // A pair sharing `shared` rare anchors: a candidate when that is enough;
+        // checked when the smaller text could be contained in the other: it
+        // holds enough common anchors that the other may share too, and its
+        // signature bits that the other lacks, each an anchor it lacks, leave
+        // enough.
+        //
+        // Most pairs judged share two or three anchors by chance and fail the
+        // counts; whether two paragraphs are apart takes two lookups at random
+        // places, so it is asked last.
+        let judge = |a: u32, b: u32, shared: u32, found: &mut Found| {
+            let need = need_of(a, b);
+            if shared >= need {
+                if apart(a, b) {
+                    found.0.push((a, b, shared));
+                }
+                return;
             }
-            return;
-        }
-        let (s, other) = if size(a as usize) <= size(b as usize) { (a, b) } else { (b, a) };
-        let (rare_s, size_s) = (rare[s as usize], size(s as usize));
-        // Shared anchors, common ones included, are at most these.
-        let upper = shared + common(s as usize);
-        if !may_be_contained(shared, rare_s, size_s, upper) {
-            return;
-        }
-        let lacking: u32 =
-            (0..4).map(|w| (signature[s as usize][w] & !signature[other as usize][w]).count_ones()).sum();
-        let most = upper.min(size_s.saturating_sub(lacking));
-        if may_be_contained(shared, rare_s, size_s, most) && apart(a, b) {
-            found.1.push((other, s));
-        }
-    };
-    let merge = |mut x: Found, y: Found| {
-        x.0.extend(y.0);
-        x.1.extend(y.1);
-        x
-    };
-    // For every paragraph a, the rare anchors it shares with each b > a,
-    // counted in a dense accumulator, one per worker (no pair list to
-    // sort). Most pairs share one rare anchor by chance; one shared anchor
-    // can only matter when the smaller text has no other rare anchor, and
-    // those texts' pairs are taken from their one anchor below, so here
-    // pairs sharing one are passed over without a look at either text.
-    // The accumulator is one byte per text, so that more of it stays in the
-    // cache (the counting is a random access per shared anchor): a count
-    // stops at 255, far above the [`PASSAGE_ANCHORS`] that make a pair a
-    // candidate whatever else is known, so no judgement changes.
-    let (mut out, mut check): Found = (0..n.div_ceil(texts_per_job))
-        .into_par_iter()
-        .map_init(
-            || (vec![0u8; n], Vec::new()),
-            |(count, touched), job| {
-                let mut found: Found = Default::default();
-                let texts = job * texts_per_job..((job + 1) * texts_per_job).min(n);
-                // The job's texts' runs, one after another: each run lies
-                // at a scattered place, so the place of the run `FAR` ahead
-                // and the members of the run `NEAR` ahead are asked for.
-                let ahead = held.span(texts.clone());
-                let mut next = 0;
-                for a in texts {
-                    for &r in held.of(a) {
-                        if let Some(&far) = ahead.get(next + FAR) {
-                            rare_runs.touch_start(far as usize);
-                        }
-                        if let Some(&near) = ahead.get(next + NEAR) {
-                            rare_runs.touch_members(near as usize);
-                        }
-                        next += 1;
-                        // A run's members are ascending: the partners after a.
-                        let run = rare_runs.run(r as usize);
-                        for &b in &run[run.partition_point(|&b| b as usize <= a)..] {
-                            if count[b as usize] == 0 {
-                                touched.push(b);
+            let (s, other) = if size(a as usize) <= size(b as usize) { (a, b) } else { (b, a) };
+            let (rare_s, size_s) = (rare[s as usize], size(s as usize));
+            // Shared anchors, common ones included, are at most these.
+            let upper = shared + common(s as usize);
+            if !may_be_contained(shared, rare_s, size_s, upper) {
+                return;
+            }
+            let lacking: u32 =
+                (0..4).map(|w| (signature[s as usize][w] & !signature[other as usize][w]).count_ones()).sum();
+            let most = upper.min(size_s.saturating_sub(lacking));
+            if may_be_contained(shared, rare_s, size_s, most) && apart(a, b) {
+                found.1.push((other, s));
+            }
+        };
+        let merge = |mut x: Found, y: Found| {
+            x.0.extend(y.0);
+            x.1.extend(y.1);
+            x
+        };
+        // For every paragraph a, the rare anchors it shares with each b > a,
+        // counted in a dense accumulator, one per worker (no pair list to
+        // sort). Most pairs share one rare anchor by chance; one shared anchor
+        // can only matter when the smaller text has no other rare anchor, and
+        // those texts' pairs are taken from their one anchor below, so here
+        // pairs sharing one are passed over without a look at either text.
+        // The accumulator is one byte per text, so that more of it stays in the
+        // cache (the counting is a random access per shared anchor): a count
+        // stops at 255, far above the [`PASSAGE_ANCHORS`] that make a pair a
+        // candidate whatever else is known, so no judgement changes.
+        let (mut out, mut check): Found = (0..n.div_ceil(texts_per_job))
+            .into_par_iter()
+            .map_init(
+                || (vec![0u8; n], Vec::new()),
+                |(count, touched), job| {
+                    let mut found: Found = Default::default();
+                    let texts = job * texts_per_job..((job + 1) * texts_per_job).min(n);
+                    // The job's texts' runs, one after another: each run lies
+                    // at a scattered place, so the place of the run `FAR` ahead
+                    // and the members of the run `NEAR` ahead are asked for.
+                    let ahead = held.span(texts.clone());
+                    let mut next = 0;
+                    for a in texts {
+                        for &r in held.of(a) {
+                            if let Some(&far) = ahead.get(next + FAR) {
+                                rare_runs.touch_start(far as usize);
                             }
-                            count[b as usize] = count[b as usize].saturating_add(1);
+                            if let Some(&near) = ahead.get(next + NEAR) {
+                                rare_runs.touch_members(near as usize);
+                            }
+                            next += 1;
+                            // A run's members are ascending: the partners after a.
+                            let run = rare_runs.run(r as usize);
+                            for &b in &run[run.partition_point(|&b| b as usize <= a)..] {
+                                if count[b as usize] == 0 {
+                                    touched.push(b);
+                                }
+                                count[b as usize] = count[b as usize].saturating_add(1);
+                            }
+                        }
+                        // (The pairs are sorted once at the end.)
+                        for b in touched.drain(..) {
+                            let shared = u32::from(std::mem::take(&mut count[b as usize]));
+                            if shared >= 2 {
+                                judge(a as u32, b, shared, &mut found);
+                            }
                         }
                     }
-                    // (The pairs are sorted once at the end.)
-                    for b in touched.drain(..) {
-                        let shared = u32::from(std::mem::take(&mut count[b as usize]));
-                        if shared >= 2 {
-                            judge(a as u32, b, shared, &mut found);
-                        }
+                    found
+                },
+            )
+            .reduce(Found::default, merge);
+        // Texts with one rare anchor, paired with the other holders of it (a
+        // pair of two such texts once).
+        let (one, one_check): Found = (0..n)
+            .into_par_iter()
+            .filter(|&i| rare[i] == 1 && !held.of(i).is_empty())
+            .fold(Found::default, |mut found, i| {
+                for &q in rare_runs.run(held.of(i)[0] as usize) {
+                    let q = q as usize;
+                    if q != i && !(rare[q] == 1 && q < i) {
+                        judge(i.min(q) as u32, i.max(q) as u32, 1, &mut found);
                     }
                 }
                 found
-            },
-        )
-        .reduce(Found::default, merge);
-    // Texts with one rare anchor, paired with the other holders of it (a
-    // pair of two such texts once).
-    let (one, one_check): Found = (0..n)
-        .into_par_iter()
-        .filter(|&i| rare[i] == 1 && !held.of(i).is_empty())
-        .fold(Found::default, |mut found, i| {
-            for &q in rare_runs.run(held.of(i)[0] as usize) {
-                let q = q as usize;
-                if q != i && !(rare[q] == 1 && q < i) {
-                    judge(i.min(q) as u32, i.max(q) as u32, 1, &mut found);
-                }
-            }
-            found
-        })
-        .reduce(Found::default, merge);
-    out.extend(one);
-    check.extend(one_check);
-    // Checked pairs are grouped by their larger text (a long article may
-    // hold many short candidates): its anchors are collected once per group,
-    // and every anchor the two share is counted.
-    check.par_sort_unstable();
-    let checked: Vec<(u32, u32, u32)> = check
-        .par_chunk_by(|x, y| x.0 == y.0)
-        .map_init(
-            || (Vec::new(), Vec::new()),
-            |(of_large, of_small), group| {
-                let large = group[0].0;
-                distinct_of(large as usize, of_large);
-                group
-                    .iter()
-                    .filter_map(|&(_, s)| {
-                        distinct_of(s as usize, of_small);
-                        let all = crate::verify::intersection(of_large, of_small) as u32;
-                        let enough = all >= need_of(large, s) && 5 * all >= 3 * size(s as usize);
-                        enough.then_some((large.min(s), large.max(s), all))
-                    })
-                    .collect::<Vec<_>>()
-            },
-        )
-        .flatten_iter()
-        .collect();
-    out.extend(checked);
-    out.par_sort_unstable();
-    out
+            })
+            .reduce(Found::default, merge);
+        out.extend(one);
+        check.extend(one_check);
+        // Checked pairs are grouped by their larger text (a long article may
+        // hold many short candidates): its anchors are collected once per group,
+        // and every anchor the two share is counted.
+        check.par_sort_unstable();
+        let checked: Vec<(u32, u32, u32)> = check
+            .par_chunk_by(|x, y| x.0 == y.0)
+            .map_init(
+                || (Vec::new(), Vec::new()),
+                |(of_large, of_small), group| {
+                    let large = group[0].0;
+                    distinct_of(large as usize, of_large);
+                    group
+                        .iter()
+                        .filter_map(|&(_, s)| {
+                            distinct_of(s as usize, of_small);
+                            let all = crate::verify::intersection(of_large, of_small) as u32;
+                            let enough = all >= need_of(large, s) && 5 * all >= 3 * size(s as usize);
+                            enough.then_some((large.min(s), large.max(s), all))
+                        })
+                        .collect::<Vec<_>>()
+                },
+            )
+            .flatten_iter()
+            .collect();
+        out.extend(checked);
+        out.par_sort_unstable();
+        out
+    }
 }
 
 /// Counts per text, incremented in batches. Common anchors are about half

@@ -648,12 +648,12 @@ pub fn scan_with(
     for (x, &r) in singles.iter().enumerate() {
         single_of[r as usize] = x as u32;
     }
-    let mut collected: Option<passages::Collector> = None;
 
-    // sketch + candidates
+    // sketch + candidates, and the passage anchors when they are made with
+    // the sketches
     observer.stage("sketch", Some(reps.len() as u64), Unit::Items);
-    let pairs: Vec<(u32, u32)> = match (supplied, params.method) {
-        (Some(pairs), _) => pairs,
+    let (pairs, collected): (Vec<(u32, u32)>, Option<passages::Collector>) = match (supplied, params.method) {
+        (Some(pairs), _) => (pairs, None),
         (None, Method::Minhash) => {
             let k = params.num_perm;
             let oph = OnePermutation::new(k, params.seed);
@@ -662,11 +662,9 @@ pub fn scan_with(
             // again in the passage stage.
             let collector = passages::Collector::new(singles.len(), params.postings_budget);
             let (sketches, unspilled) = Sketches::make(reps.len(), k, banding, params.sketches_budget, |r, out| {
-                SCRATCH.with_borrow_mut(|(shingler, hashes, keys, full)| {
-                    hashes.clear();
-                    shingler.hashes(&rep_text(r as u32), params.ngram, params.seed, hashes);
-                    sketch_16_of(&oph, hashes, full, out);
-                    if let Some(&x) = single_of.get(r).filter(|&&x| x != NOT_SINGLE) {
+                sketch_16_then(&oph, &rep_text(r as u32), params, out, |hashes, keys| {
+                    let x = single_of[r];
+                    if x != NOT_SINGLE {
                         ANCHORS.with_borrow_mut(|anchors| {
                             anchors.clear();
                             passages::anchors(hashes, keys, anchors);
@@ -676,7 +674,6 @@ pub fn scan_with(
                 });
                 observer.advance(1);
             });
-            collected = Some(collector);
             if let Some(e) = unspilled {
                 diagnostics.push(Diagnostic::note(
                     "(temporary files)",
@@ -699,7 +696,7 @@ pub fn scan_with(
                 ));
             }
             lap("candidates", &mut t);
-            p
+            (p, Some(collector))
         }
         (None, Method::Simhash) => {
             let fps: Vec<u64> = (0..reps.len() as u32)
@@ -713,7 +710,7 @@ pub fn scan_with(
             observer.stage("candidates", None, Unit::Items);
             let p = simhash::candidate_pairs(&fps, params.simhash_distance);
             lap("candidates", &mut t);
-            p
+            (p, None)
         }
     };
 
@@ -1078,10 +1075,23 @@ fn minhash_sketches<'a>(
 /// two different values agree by chance once in 65,536 slots, which moves
 /// an estimate by at most 1.5e-5.
 fn sketch_16(oph: &OnePermutation, text: &str, params: &Params, out: &mut [u16]) {
-    SCRATCH.with_borrow_mut(|(shingler, hashes, _, full)| {
+    sketch_16_then(oph, text, params, out, |_, _| ());
+}
+
+/// [`sketch_16`], then `then` of the text's shingle hashes (in text order)
+/// and a scratch vector.
+fn sketch_16_then(
+    oph: &OnePermutation,
+    text: &str,
+    params: &Params,
+    out: &mut [u16],
+    then: impl FnOnce(&[u64], &mut Vec<u64>),
+) {
+    SCRATCH.with_borrow_mut(|(shingler, hashes, keys, full)| {
         hashes.clear();
         shingler.hashes(text, params.ngram, params.seed, hashes);
         sketch_16_of(oph, hashes, full, out);
+        then(hashes, keys);
     });
 }
 
