@@ -68,12 +68,13 @@ pub fn candidate_pairs_where<T: Slot>(
     keep: impl Fn(u32, u32) -> bool + Sync,
 ) -> Vec<(u32, u32)> {
     let n = sketches.len() / k;
-    let keys = |band: usize| {
+    let keys = |band: usize, out: &mut Vec<u64>| {
         let lo = band * banding.rows;
-        (0..n).map(|i| packed(band_key(&sketches[i * k + lo..i * k + lo + banding.rows], band), i as u32)).collect()
+        out.clear();
+        out.extend((0..n).map(|i| packed(band_key(&sketches[i * k + lo..i * k + lo + banding.rows], band), i as u32)));
     };
     let touch = |i: u32| crate::prefetch::touch_range(sketches, i as usize * k..(i as usize + 1) * k);
-    candidate_pairs_by(n, k, banding, keys, touch, || &keep, false)
+    candidate_pairs_by(n, k, banding, keys, touch, || &keep)
 }
 
 /// An item's [`band_key`] of one band and its index in one word, so that
@@ -84,77 +85,61 @@ pub fn packed(key: u32, item: u32) -> u64 {
 }
 
 /// [`candidate_pairs_where`] of `n` sketches of `k` slots kept elsewhere:
-/// `keys(band)` gives every sketch's [`band_key`] of that band's rows with
-/// its index, [`packed`], in any order. `touch(i)` is called for the members of a
+/// `keys(band, out)` puts every sketch's [`band_key`] of that band's rows with
+/// its index, [`packed`], in any order, in `out` (a buffer each worker reuses
+/// from band to band: fresh memory costs a page fault per page). `touch(i)` is called for the members of a
 /// bucket a few buckets before their pairs are judged, so that sketches in
 /// memory can be asked for ahead ([`crate::prefetch`]): judging reads two
 /// sketches at scattered places, and waiting for them was a third of this
 /// stage. `keep()` makes the filter of one band, which judges its pairs one
-/// after another on one worker (and so may keep what it read for the next
-/// pair). With `costly` (the filter reads sketches back from a file) a pair
-/// kept is not judged again, so filters must answer alike about a pair.
+/// after another on one worker. A pair is judged in every band it collides
+/// in: looking it up among the pairs kept costs about what comparing two
+/// sketches in memory does.
 pub fn candidate_pairs_by<K: FnMut(u32, u32) -> bool>(
     n: usize,
     k: usize,
     banding: Banding,
-    keys: impl Fn(usize) -> Vec<u64> + Sync,
+    keys: impl Fn(usize, &mut Vec<u64>) + Sync,
     touch: impl Fn(u32) + Sync,
     keep: impl Fn() -> K + Sync,
-    costly: bool,
 ) -> Vec<(u32, u32)> {
     assert!(banding.bands * banding.rows <= k);
-    // A near pair shares most bands; asked of `keep` in each, it is judged
-    // once per band. When that is costly, bands are taken a wave of one per
-    // worker at a time, and a pair kept in an earlier wave is not asked
-    // about again: the answer would be the same. (With sketches in memory,
-    // looking the pair up costs about what comparing them does, and the
-    // waves' ends leave workers idle.) The pairs kept so far, sorted, are
-    // the result in the end.
-    let word = |(a, b): (u32, u32)| u64::from(a) << 32 | u64::from(b);
-    let bands = banding.bands;
-    let wave = if costly { rayon::current_num_threads().max(1) } else { bands.max(1) };
-    let mut kept: Vec<u64> = Vec::new();
-    for first in (0..bands).step_by(wave) {
-        let known = |pair: (u32, u32)| costly && kept.binary_search(&word(pair)).is_ok();
-        let mut found: Vec<u64> = (first..(first + wave).min(bands))
-            .into_par_iter()
-            .flat_map_iter(|band| {
-                let mut keep = keep();
-                let mut keys = keys(band);
-                debug_assert_eq!(keys.len(), n);
-                keys.sort_unstable();
-                let mut out = Vec::new();
-                let mut ids = Vec::new();
-                let buckets = || keys.chunk_by(|a, b| a >> 32 == b >> 32).filter(|b| b.len() > 1);
-                let mut ahead = buckets().skip(AHEAD);
-                for bucket in buckets() {
-                    for &key in ahead.next().unwrap_or_default() {
-                        touch(key as u32);
-                    }
-                    ids.clear();
-                    ids.extend(bucket.iter().map(|&key| key as u32));
-                    let from = out.len();
-                    pairs_of_bucket(&ids, &mut out);
-                    let mut at = from;
-                    for p in from..out.len() {
-                        let pair = out[p];
-                        if !known(pair) && keep(pair.0, pair.1) {
-                            out[at] = pair;
-                            at += 1;
-                        }
-                    }
-                    out.truncate(at);
+    let kept: Vec<Vec<u64>> = (0..banding.bands)
+        .into_par_iter()
+        .map_init(Vec::new, |keys_of_band, band| {
+            let mut keep = keep();
+            keys(band, keys_of_band);
+            let keys = &mut *keys_of_band;
+            debug_assert_eq!(keys.len(), n);
+            keys.sort_unstable();
+            let mut out = Vec::new();
+            let mut ids = Vec::new();
+            let buckets = || keys.chunk_by(|a, b| a >> 32 == b >> 32).filter(|b| b.len() > 1);
+            let mut ahead = buckets().skip(AHEAD);
+            for bucket in buckets() {
+                for &key in ahead.next().unwrap_or_default() {
+                    touch(key as u32);
                 }
-                out.into_iter().map(word)
-            })
-            .collect();
-        // Two sorted runs: the stable sort merges them in one pass. A pair
-        // is new to `kept`, but two bands of a wave may both have kept it.
-        found.par_sort_unstable();
-        kept.append(&mut found);
-        kept.sort();
-        kept.dedup();
-    }
+                ids.clear();
+                ids.extend(bucket.iter().map(|&key| key as u32));
+                let from = out.len();
+                pairs_of_bucket(&ids, &mut out);
+                let mut at = from;
+                for p in from..out.len() {
+                    let pair = out[p];
+                    if keep(pair.0, pair.1) {
+                        out[at] = pair;
+                        at += 1;
+                    }
+                }
+                out.truncate(at);
+            }
+            out.into_iter().map(|(a, b)| u64::from(a) << 32 | u64::from(b)).collect()
+        })
+        .collect();
+    let mut kept = kept.concat();
+    kept.par_sort_unstable();
+    kept.dedup();
     kept.into_iter().map(|w| ((w >> 32) as u32, w as u32)).collect()
 }
 
@@ -304,11 +289,10 @@ mod tests {
     }
 
     /// Banding finds the pairs that agree in all rows of some band and that
-    /// `keep` accepts, whatever the number of workers; when asking is costly
-    /// a kept pair is asked about in one wave of bands only, at most once
-    /// per worker.
+    /// `keep` accepts, whatever the number of workers, and asks `keep` about
+    /// a pair in every band it shares.
     #[test]
-    fn pairs_are_those_sharing_a_band_and_kept_ones_are_asked_once() {
+    fn pairs_are_those_sharing_a_band_and_each_band_asks() {
         use crate::minhash::mix;
         use std::collections::HashMap;
         use std::sync::Mutex;
@@ -339,25 +323,29 @@ mod tests {
         for threads in [1, 2, 3] {
             let asked: Mutex<HashMap<(u32, u32), usize>> = Mutex::default();
             let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
-            let keys = |band: usize| {
+            let keys = |band: usize, out: &mut Vec<u64>| {
                 let rows = band * banding.rows..(band + 1) * banding.rows;
-                (0..n as u32).map(|i| packed(band_key(&sketch(i)[rows.clone()], band), i)).collect()
+                out.clear();
+                out.extend((0..n as u32).map(|i| packed(band_key(&sketch(i)[rows.clone()], band), i)));
             };
             let ask = |a: u32, b: u32| {
                 *asked.lock().unwrap().entry((a, b)).or_default() += 1;
                 keep(a, b)
             };
-            let pairs = pool.install(|| candidate_pairs_by(n, k, banding, keys, |_| {}, || &ask, true));
+            let pairs = pool.install(|| candidate_pairs_by(n, k, banding, keys, |_| {}, || &ask));
             assert_eq!(pool.install(|| candidate_pairs_where(&sketches, k, banding, keep)), expected);
             assert_eq!(pairs, expected, "{threads} workers");
             let asked = asked.into_inner().unwrap();
-            let most = pairs.iter().map(|p| asked[p]).max().unwrap();
-            assert!(most <= threads, "{threads} workers: a kept pair asked about {most} times");
-            if threads == 1 {
-                assert_eq!(most, 1);
+            for (&(a, b), &times) in &asked {
+                let shared = (0..banding.bands)
+                    .filter(|band| {
+                        let rows = band * banding.rows..(band + 1) * banding.rows;
+                        sketch(a)[rows.clone()] == sketch(b)[rows]
+                    })
+                    .count();
+                assert_eq!(times, shared, "{threads} workers: ({a}, {b})");
             }
-            // Pairs that were not kept are asked about in every band they share.
-            assert!(asked.iter().any(|(&(a, b), &c)| !keep(a, b) && c > 1), "{threads} workers");
+            assert!(asked.values().any(|&c| c > 1), "{threads} workers");
         }
     }
 }

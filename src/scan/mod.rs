@@ -691,7 +691,7 @@ pub fn scan_with(
                 diagnostics.push(Diagnostic::error(
                     "(temporary files)",
                     format!(
-                        "some sketches could not be read back, findings may be missing: temporary sketch file: {e}"
+                        "some band collisions could not be judged, findings may be missing: temporary sketch files: {e}"
                     ),
                 ));
             }
